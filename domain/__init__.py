@@ -1,0 +1,1 @@
+"""The thread aggregate, its events, commands and errors."""

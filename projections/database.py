@@ -1,0 +1,112 @@
+"""What the store needs of a database, whichever it is, and how a database URL chooses one."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+
+from projections.sql import Cursor, Dialect
+from projections.tables import ViewTables, create_positions_table
+
+IDEMPOTENCY_TABLE = "idempotency_keys"
+
+
+class IdempotencyConflict(Exception):
+    """Another request with the same idempotency key was recorded first."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or refused the connection."""
+
+
+class Database(ABC):
+    """A SQLite file or a PostgreSQL database holding the event log and the views beside it."""
+
+    dialect: Dialect
+    url: str
+
+    @abstractmethod
+    def application_env(self) -> dict[str, str]:
+        """Return the eventsourcing environment that stores events in this database."""
+
+    @abstractmethod
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        """Yield a cursor for reads; each statement sees everything committed before it."""
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self, *, lock_events: bool = False) -> Iterator[Cursor]:
+        """Yield a cursor in a transaction that commits on success.
+
+        With ``lock_events`` no event can be recorded until it ends.
+        """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    @property
+    def live_tables(self) -> ViewTables:
+        """The tables the API reads from."""
+        return ViewTables(self.dialect)
+
+    def setup(self) -> None:
+        """Create the view, position and idempotency tables if they are missing."""
+        with self.transaction() as curs:
+            self.live_tables.create(curs)
+            create_positions_table(curs, self.dialect)
+            curs.execute(
+                f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
+                " tenant TEXT NOT NULL, idempotency_key TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+                f" status_code INTEGER NOT NULL, response TEXT NOT NULL, created_at {self.dialect.bigint},"
+                " PRIMARY KEY (tenant, idempotency_key))"
+            )
+
+    def remember_response(
+        self, curs: Cursor, tenant: str, key: str, fingerprint: str, status: int, body: Any, now: int
+    ) -> None:
+        """Store the answer to an idempotent request in the caller's transaction."""
+        curs.execute(
+            self.dialect.q(
+                f"INSERT INTO {IDEMPOTENCY_TABLE} (tenant, idempotency_key, fingerprint, status_code,"
+                " response, created_at) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING tenant"
+            ),
+            (tenant, key, fingerprint, status, orjson.dumps(body).decode(), now),
+        )
+        if curs.fetchone() is None:
+            raise IdempotencyConflict(key)
+
+    def recall_response(self, tenant: str, key: str) -> tuple[str, int, Any] | None:
+        """Return (fingerprint, status, body) of an earlier request with this key, if any."""
+        with self.read() as curs:
+            curs.execute(
+                self.dialect.q(
+                    f"SELECT fingerprint, status_code, response FROM {IDEMPOTENCY_TABLE}"
+                    " WHERE tenant = %s AND idempotency_key = %s"
+                ),
+                (tenant, key),
+            )
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return row["fingerprint"], int(row["status_code"]), orjson.loads(row["response"])
+
+
+def open_database(url: str, *, pool_size: int = 10) -> Database:
+    """Open the database a ``sqlite:///path`` or ``postgresql://…`` URL names."""
+    if url.startswith("sqlite:"):
+        from projections.sqlite import SQLiteDatabase
+
+        return SQLiteDatabase(url)
+    if url.startswith(("postgresql:", "postgres:")):
+        from projections.postgres import PostgresDatabase
+
+        return PostgresDatabase(url, pool_size=pool_size)
+    msg = f"Unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/db."
+    raise ValueError(msg)

@@ -1,0 +1,106 @@
+"""PostgreSQL: the production database, shared by any number of API processes and workers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from projections.database import Database, DatabaseUnavailable
+from projections.sql import POSTGRES, Cursor
+
+APPLICATION_NAME = "msgstore"
+EVENTS_TABLE = f"{APPLICATION_NAME}_events"
+
+InlineHook = Callable[[Any, Sequence[int]], None]
+
+
+class InlinePostgresRecorder(PostgresApplicationRecorder):
+    """Records events and, in the same transaction, whatever the ``inline`` hook writes."""
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        inline: InlineHook | None = kwargs.get("inline")
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            ids: list[int] = []
+            if stored_events:
+                # Takes the table lock, notifies listeners and inserts, returning notification ids.
+                self._insert_stored_events(curs, stored_events)
+                ids = [row["notification_id"] for row in curs.fetchall()]
+            if inline is not None:
+                inline(curs, ids)
+        return ids
+
+
+class PostgresDatabase(Database):
+    """A PostgreSQL database reached through a connection pool."""
+
+    dialect = POSTGRES
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.conninfo = url.replace("postgres://", "postgresql://", 1)
+        self._pool = ConnectionPool(
+            self.conninfo,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            open=False,
+            name="msgstore-read",
+        )
+        self._pool_size = pool_size
+
+    def application_env(self) -> dict[str, str]:
+        parts = urlsplit(self.conninfo)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": str(max(2, self._pool_size // 2)),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+            "POSTGRES_PRE_PING": "y",
+            "APPLICATION_RECORDER_TOPIC": "projections.postgres:InlinePostgresRecorder",
+        }
+
+    def _open(self) -> None:
+        if self._pool.closed:
+            try:
+                self._pool.open(wait=True, timeout=10)
+            except PoolTimeout:
+                raise DatabaseUnavailable(
+                    f"Cannot connect to PostgreSQL at {self._safe_url()}: is it running?"
+                ) from None
+
+    def _safe_url(self) -> str:
+        parts = urlsplit(self.conninfo)
+        return f"{parts.hostname}:{parts.port or 5432}/{parts.path.lstrip('/')}"
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        self._open()
+        try:
+            with self._pool.connection(timeout=30) as conn, conn.cursor() as curs:
+                yield curs
+        except (psycopg.OperationalError, PoolTimeout) as e:
+            raise DatabaseUnavailable(str(e)) from None
+
+    @contextmanager
+    def transaction(self, *, lock_events: bool = False) -> Iterator[Cursor]:
+        self._open()
+        with self._pool.connection(timeout=30) as conn, conn.transaction(), conn.cursor() as curs:
+            if lock_events:
+                curs.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
+            yield curs
+
+    def close(self) -> None:
+        self._pool.close()

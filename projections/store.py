@@ -1,0 +1,239 @@
+"""The message store: commands go through the writer, reads come from the views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.application import ThreadsApplication
+from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
+from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread_id
+from domain.thread import Actor, Thread
+from projections.database import Database, open_database
+from projections.projector import MessagesProjector
+from projections.sql import Cursor
+from projections.views import MessagesView, Page
+from projections.writer import Command, Idempotency, Outcome, Writer
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message to append: content already in its stored (wire) form."""
+
+    role: str
+    content: list[dict[str, Any]]
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+    assistant_id: str | None = None
+    run_id: str | None = None
+    status: str = "completed"
+
+
+class MessageStore:
+    """Everything the API does with threads and messages, on one database."""
+
+    def __init__(self, database: Database, *, max_batch: int = 256, cache_size: int = 2000,
+                 on_batch: Callable[[int], None] | None = None) -> None:
+        self.database = database
+        self.app = ThreadsApplication(env=database.application_env())
+        database.setup()
+        tables = database.live_tables
+        self.view = MessagesView(tables)
+        self.projector = MessagesProjector(tables)
+        self.writer = Writer(self.app, database, self.projector, max_batch=max_batch,
+                             cache_size=cache_size, on_batch=on_batch)
+
+    @classmethod
+    def open(cls, url: str, **kwargs: Any) -> MessageStore:
+        """Open the store at a database URL."""
+        return cls(open_database(url), **kwargs)
+
+    def close(self) -> None:
+        """Finish queued writes and release connections."""
+        self.writer.stop()
+        self.app.close()
+        self.database.close()
+
+    # --- reads ---------------------------------------------------------------
+
+    def thread(self, tenant: str, thread_id: str) -> dict[str, Any]:
+        """Return a live thread of this tenant."""
+        with self.database.read() as curs:
+            found = self.view.thread(curs, tenant, thread_id)
+        if found is None:
+            raise ThreadNotFound(thread_id)
+        return found
+
+    def message(self, tenant: str, thread_id: str, message_id: str) -> dict[str, Any]:
+        """Return a live message of a live thread of this tenant."""
+        with self.database.read() as curs:
+            if self.view.thread(curs, tenant, thread_id) is None:
+                raise ThreadNotFound(thread_id)
+            found = self.view.message(curs, tenant, thread_id, message_id)
+        if found is None:
+            raise MessageNotFound(message_id)
+        return found
+
+    def messages(self, tenant: str, thread_id: str, **page: Any) -> Page:
+        """Return a page of a live thread's messages (see ``MessagesView.page``)."""
+        with self.database.read() as curs:
+            if self.view.thread(curs, tenant, thread_id) is None:
+                raise ThreadNotFound(thread_id)
+            return self.view.page(curs, thread_id, **page)
+
+    def recall(self, tenant: str, key: str) -> Outcome | None:
+        """Return the recorded answer to an earlier request with this idempotency key."""
+        found = self.database.recall_response(tenant, key)
+        if found is None:
+            return None
+        fingerprint, status, body = found
+        return Outcome(status, body, fingerprint, replayed=True)
+
+    # --- writes ----------------------------------------------------------------
+
+    def create_thread(
+        self,
+        actor: Actor,
+        *,
+        metadata: dict[str, str],
+        tool_resources: dict[str, Any] | None,
+        messages: list[NewMessage],
+        idempotency: Idempotency | None = None,
+    ) -> Future[Outcome]:
+        """Create a thread, with its first messages, in one transaction."""
+        thread_id = new_thread_id()
+        message_ids = [new_message_id() for _ in messages]
+
+        def execute(aggregate: Thread | None) -> Thread:
+            if aggregate is not None:
+                raise InvalidTransition(f"Thread '{thread_id}' already exists.")
+            thread = Thread(thread_id=thread_id, tenant=actor["tenant"], metadata=metadata,
+                            tool_resources=tool_resources, actor=actor)
+            for message_id, message in zip(message_ids, messages, strict=True):
+                thread.create_message(message_id, actor=actor, **vars(message))
+            return thread
+
+        return self._submit(thread_id, execute, self._render_thread(actor, thread_id), idempotency)
+
+    def modify_thread(
+        self,
+        actor: Actor,
+        thread_id: str,
+        *,
+        metadata: dict[str, str] | None,
+        tool_resources: dict[str, Any] | None,
+        idempotency: Idempotency | None = None,
+    ) -> Future[Outcome]:
+        """Replace a thread's metadata and/or tool resources."""
+
+        def execute(aggregate: Thread | None) -> Thread:
+            thread = self._owned(aggregate, actor, thread_id)
+            thread.modify(metadata, tool_resources, actor)
+            return thread
+
+        return self._submit(thread_id, execute, self._render_thread(actor, thread_id), idempotency)
+
+    def delete_thread(
+        self, actor: Actor, thread_id: str, *, idempotency: Idempotency | None = None
+    ) -> Future[Outcome]:
+        """Delete a thread."""
+
+        def execute(aggregate: Thread | None) -> Thread:
+            thread = self._owned(aggregate, actor, thread_id)
+            thread.delete(actor)
+            return thread
+
+        body = {"id": thread_id, "object": "thread.deleted", "deleted": True}
+        return self._submit(thread_id, execute, lambda _: (200, body), idempotency)
+
+    def create_message(
+        self,
+        actor: Actor,
+        thread_id: str,
+        message: NewMessage,
+        *,
+        idempotency: Idempotency | None = None,
+    ) -> Future[Outcome]:
+        """Append a message to a thread."""
+        message_id = new_message_id()
+
+        def execute(aggregate: Thread | None) -> Thread:
+            thread = self._owned(aggregate, actor, thread_id)
+            thread.create_message(message_id, actor=actor, **vars(message))
+            return thread
+
+        render = self._render_message(actor, thread_id, message_id)
+        return self._submit(thread_id, execute, render, idempotency)
+
+    def modify_message(
+        self,
+        actor: Actor,
+        thread_id: str,
+        message_id: str,
+        *,
+        metadata: dict[str, str],
+        idempotency: Idempotency | None = None,
+    ) -> Future[Outcome]:
+        """Replace a message's metadata."""
+
+        def execute(aggregate: Thread | None) -> Thread:
+            thread = self._owned(aggregate, actor, thread_id)
+            thread.modify_message(message_id, metadata, actor)
+            return thread
+
+        render = self._render_message(actor, thread_id, message_id)
+        return self._submit(thread_id, execute, render, idempotency)
+
+    def delete_message(
+        self, actor: Actor, thread_id: str, message_id: str, *, idempotency: Idempotency | None = None
+    ) -> Future[Outcome]:
+        """Delete a message."""
+
+        def execute(aggregate: Thread | None) -> Thread:
+            thread = self._owned(aggregate, actor, thread_id)
+            thread.delete_message(message_id, actor)
+            return thread
+
+        body = {"id": message_id, "object": "thread.message.deleted", "deleted": True}
+        return self._submit(thread_id, execute, lambda _: (200, body), idempotency)
+
+    # --- helpers ----------------------------------------------------------------
+
+    def _submit(
+        self,
+        thread_id: str,
+        execute: Callable[[Thread | None], Thread],
+        render: Callable[[Cursor], tuple[int, Any]],
+        idempotency: Idempotency | None,
+    ) -> Future[Outcome]:
+        if not thread_id.startswith(THREAD_PREFIX):
+            failed: Future[Outcome] = Future()
+            failed.set_exception(ThreadNotFound(thread_id))
+            return failed
+        return self.writer.submit(Command(thread_id, execute, render, idempotency))
+
+    @staticmethod
+    def _owned(aggregate: Thread | None, actor: Actor, thread_id: str) -> Thread:
+        if aggregate is None:
+            raise ThreadNotFound(thread_id)
+        aggregate.require_owner(actor["tenant"])
+        return aggregate
+
+    def _render_thread(self, actor: Actor, thread_id: str) -> Callable[[Cursor], tuple[int, Any]]:
+        def render(curs: Cursor) -> tuple[int, Any]:
+            return 200, self.view.thread(curs, actor["tenant"], thread_id)
+
+        return render
+
+    def _render_message(
+        self, actor: Actor, thread_id: str, message_id: str
+    ) -> Callable[[Cursor], tuple[int, Any]]:
+        def render(curs: Cursor) -> tuple[int, Any]:
+            return 200, self.view.message(curs, actor["tenant"], thread_id, message_id)
+
+        return render
+
+
+__all__ = ["MESSAGE_PREFIX", "MessageStore", "NewMessage"]

@@ -1,0 +1,100 @@
+"""The tables of the thread and message views, named so that a rebuild can build a copy beside them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from projections.sql import Dialect, Cursor
+
+POSITIONS_TABLE = "projection_positions"
+
+
+@dataclass(frozen=True)
+class ViewTables:
+    """Names of one generation of the view tables (``suffix`` is empty for the live one)."""
+
+    dialect: Dialect
+    suffix: str = ""
+
+    @property
+    def threads(self) -> str:
+        return "threads_view" + self.suffix
+
+    @property
+    def messages(self) -> str:
+        return "messages_view" + self.suffix
+
+    def create(self, curs: Cursor) -> None:
+        """Create the tables and their indexes if they do not exist yet."""
+        big, js = self.dialect.bigint, self.dialect.json_type
+        for statement in (
+            f"CREATE TABLE IF NOT EXISTS {self.threads} ("
+            " thread_id TEXT PRIMARY KEY,"
+            " tenant TEXT NOT NULL,"
+            f" created_at {big} NOT NULL,"
+            f" metadata {js} NOT NULL,"
+            f" tool_resources {js} NOT NULL,"
+            f" modified_at {big} NOT NULL,"
+            f" deleted_at {big},"
+            f" version {big} NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.messages} ("
+            " message_id TEXT PRIMARY KEY,"
+            " thread_id TEXT NOT NULL,"
+            " tenant TEXT NOT NULL,"
+            f" seq {big} NOT NULL,"
+            f" created_at {big} NOT NULL,"
+            " role TEXT NOT NULL,"
+            f" content {js} NOT NULL,"
+            f" attachments {js} NOT NULL,"
+            f" metadata {js} NOT NULL,"
+            " status TEXT NOT NULL,"
+            " assistant_id TEXT,"
+            " run_id TEXT,"
+            f" completed_at {big},"
+            f" incomplete_at {big},"
+            f" incomplete_details {js},"
+            f" modified_at {big} NOT NULL,"
+            f" deleted_at {big})",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {self.messages}_thread_seq"
+            f" ON {self.messages} (thread_id, seq)",
+            f"CREATE INDEX IF NOT EXISTS {self.messages}_thread_run_seq"
+            f" ON {self.messages} (thread_id, run_id, seq)",
+        ):
+            curs.execute(statement)
+
+    def drop(self, curs: Cursor) -> None:
+        """Drop the tables of this generation."""
+        curs.execute(f"DROP TABLE IF EXISTS {self.messages}")
+        curs.execute(f"DROP TABLE IF EXISTS {self.threads}")
+
+
+def create_positions_table(curs: Cursor, dialect: Dialect) -> None:
+    """Create the table where each projection records how far into the event log it has applied."""
+    curs.execute(
+        f"CREATE TABLE IF NOT EXISTS {POSITIONS_TABLE} ("
+        " projection TEXT PRIMARY KEY,"
+        f" position {dialect.bigint} NOT NULL,"
+        f" updated_at {dialect.bigint} NOT NULL)"
+    )
+
+
+def record_position(curs: Cursor, dialect: Dialect, projection: str, position: int, now: int) -> None:
+    """Record ``position`` as the last event applied by ``projection`` (in the caller's transaction)."""
+    curs.execute(
+        dialect.q(
+            f"INSERT INTO {POSITIONS_TABLE} (projection, position, updated_at) VALUES (%s, %s, %s)"
+            " ON CONFLICT (projection) DO UPDATE SET position = excluded.position,"
+            " updated_at = excluded.updated_at"
+            f" WHERE {POSITIONS_TABLE}.position < excluded.position"
+        ),
+        (projection, position, now),
+    )
+
+
+def read_position(curs: Cursor, dialect: Dialect, projection: str) -> int | None:
+    """Return the last event position applied by ``projection``, or None if it never ran."""
+    curs.execute(
+        dialect.q(f"SELECT position FROM {POSITIONS_TABLE} WHERE projection = %s"), (projection,)
+    )
+    row = curs.fetchone()
+    return None if row is None else int(row["position"])

@@ -1,0 +1,150 @@
+"""Queries the API answers from: a thread, a message, and keyset pages of a thread's messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from projections.sql import Cursor
+from projections.tables import ViewTables
+
+MESSAGE_COLUMNS = (
+    "message_id, thread_id, seq, created_at, role, content, attachments, metadata, status,"
+    " assistant_id, run_id, completed_at, incomplete_at, incomplete_details"
+)
+
+
+class UnknownCursor(Exception):
+    """A pagination cursor names no message of this thread."""
+
+    def __init__(self, param: str, message_id: str) -> None:
+        super().__init__(f"Invalid '{param}': no message with id '{message_id}' in this thread.")
+        self.param = param
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a message list, in list order, and whether more lie beyond it."""
+
+    data: list[dict[str, Any]]
+    has_more: bool
+
+
+def render_thread(row: Any) -> dict[str, Any]:
+    """Return the wire form of a thread row."""
+    return {
+        "id": row["thread_id"],
+        "object": "thread",
+        "created_at": row["created_at"],
+        "tool_resources": orjson.loads(row["tool_resources"]),
+        "metadata": orjson.loads(row["metadata"]),
+    }
+
+
+def render_message(row: Any) -> dict[str, Any]:
+    """Return the wire form of a message row: all 14 keys, null where empty."""
+    details = row["incomplete_details"]
+    return {
+        "id": row["message_id"],
+        "object": "thread.message",
+        "created_at": row["created_at"],
+        "thread_id": row["thread_id"],
+        "status": row["status"],
+        "incomplete_details": None if details is None else orjson.loads(details),
+        "completed_at": row["completed_at"],
+        "incomplete_at": row["incomplete_at"],
+        "role": row["role"],
+        "content": orjson.loads(row["content"]),
+        "assistant_id": row["assistant_id"],
+        "run_id": row["run_id"],
+        "attachments": orjson.loads(row["attachments"]),
+        "metadata": orjson.loads(row["metadata"]),
+    }
+
+
+class MessagesView:
+    """Reads the live generation of the thread and message views."""
+
+    def __init__(self, tables: ViewTables) -> None:
+        q = tables.dialect.q
+        t, m = tables.threads, tables.messages
+        self._thread = q(
+            f"SELECT thread_id, created_at, tool_resources, metadata FROM {t}"
+            " WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL"
+        )
+        self._message = q(
+            f"SELECT {MESSAGE_COLUMNS} FROM {m} WHERE message_id = %s AND thread_id = %s"
+            " AND tenant = %s AND deleted_at IS NULL"
+        )
+        self._cursor_seq = q(f"SELECT seq FROM {m} WHERE message_id = %s AND thread_id = %s")
+        self._page = f"SELECT {MESSAGE_COLUMNS} FROM {m} WHERE thread_id = %s AND deleted_at IS NULL"
+        self._q = q
+
+    def thread(self, curs: Cursor, tenant: str, thread_id: str) -> dict[str, Any] | None:
+        """Return the live thread of this tenant, or None."""
+        curs.execute(self._thread, (thread_id, tenant))
+        row = curs.fetchone()
+        return None if row is None else render_thread(row)
+
+    def message(
+        self, curs: Cursor, tenant: str, thread_id: str, message_id: str
+    ) -> dict[str, Any] | None:
+        """Return the live message of this tenant's thread, or None."""
+        curs.execute(self._message, (message_id, thread_id, tenant))
+        row = curs.fetchone()
+        return None if row is None else render_message(row)
+
+    def page(
+        self,
+        curs: Cursor,
+        thread_id: str,
+        *,
+        limit: int,
+        order: str,
+        after: str | None = None,
+        before: str | None = None,
+        run_id: str | None = None,
+    ) -> Page:
+        """Return a keyset page of a thread's live messages (the thread's ownership is checked by the caller).
+
+        ``after`` and ``before`` follow the list's own order; a cursor of a deleted message works.
+        """
+        after_seq = self._seq(curs, thread_id, "after", after)
+        before_seq = self._seq(curs, thread_id, "before", before)
+        ascending = order == "asc"
+        # The bound "after" lies behind the page in list order, "before" ahead of it.
+        behind, ahead = (">", "<") if ascending else ("<", ">")
+        sql = self._page
+        params: list[Any] = [thread_id]
+        if run_id is not None:
+            sql += " AND run_id = %s"
+            params.append(run_id)
+        if after_seq is not None:
+            sql += f" AND seq {behind} %s"
+            params.append(after_seq)
+        if before_seq is not None:
+            sql += f" AND seq {ahead} %s"
+            params.append(before_seq)
+        # Before alone: the page just before the cursor, so scan backwards from it.
+        backwards = before_seq is not None and after_seq is None
+        scan_ascending = ascending != backwards
+        sql += " ORDER BY seq " + ("ASC" if scan_ascending else "DESC") + " LIMIT %s"
+        params.append(limit + 1)
+        curs.execute(self._q(sql), params)
+        rows = curs.fetchall()
+        has_more = len(rows) > limit
+        data = [render_message(row) for row in rows[:limit]]
+        if backwards:
+            data.reverse()
+        return Page(data=data, has_more=has_more)
+
+    def _seq(self, curs: Cursor, thread_id: str, param: str, message_id: str | None) -> int | None:
+        if message_id is None:
+            return None
+        curs.execute(self._cursor_seq, (message_id, thread_id))
+        row = curs.fetchone()
+        if row is None:
+            raise UnknownCursor(param, message_id)
+        return int(row["seq"])

@@ -1,0 +1,311 @@
+"""A writer thread that coalesces concurrent commands into one transaction, retrying conflicts."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import IntegrityError
+
+from domain.application import ThreadsApplication
+from domain.errors import DomainError
+from domain.ids import thread_uuid
+from domain.thread import Thread
+from projections.database import Database, IdempotencyConflict
+from projections.projector import MessagesProjector
+from projections.sql import Cursor
+
+log = logging.getLogger("msgstore.writer")
+
+SNAPSHOT_INTERVAL = 500
+MAX_ATTEMPTS = 30
+
+
+class ConcurrencyConflict(Exception):
+    """A command kept losing optimistic-concurrency races and gave up."""
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """The key a client sent with a request, and a fingerprint of the request."""
+
+    tenant: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer to a write: HTTP status and body, and the fingerprint it was recorded under."""
+
+    status: int
+    body: Any
+    fingerprint: str | None = None
+    replayed: bool = False
+
+
+@dataclass(eq=False)
+class Command:
+    """A change to one thread: ``execute`` applies it, ``render`` answers it inside the transaction."""
+
+    thread_id: str
+    execute: Callable[[Thread | None], Thread]
+    render: Callable[[Cursor], tuple[int, Any]]
+    idempotency: Idempotency | None = None
+    future: Future[Outcome] = field(default_factory=Future)
+    outcome: Outcome | None = None
+
+
+class Writer:
+    """Owns the aggregates of this process and is the only thread that changes them.
+
+    Commands waiting while a transaction commits form the next batch: one transaction records
+    all their events and view changes. A conflict with another process (optimistic concurrency)
+    or an idempotency race sends the batch's commands through one at a time, each on a fresh
+    aggregate, retried until it applies or is refused by a rule.
+    """
+
+    def __init__(
+        self,
+        app: ThreadsApplication,
+        database: Database,
+        projector: MessagesProjector,
+        *,
+        max_batch: int = 256,
+        cache_size: int = 2000,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.database = database
+        self.projector = projector
+        self.max_batch = max_batch
+        self.cache_size = cache_size
+        self.on_batch = on_batch
+        self._cache: OrderedDict[UUID, Thread] = OrderedDict()
+        self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="msgstore-writer", daemon=True)
+        self._started = False
+        self._lock = threading.Lock()
+
+    def submit(self, command: Command) -> Future[Outcome]:
+        """Queue a command; the future resolves once its events are committed."""
+        with self._lock:
+            if not self._started:
+                self._started = True
+                self._thread.start()
+        self._queue.put(command)
+        return command.future
+
+    def stop(self) -> None:
+        """Finish the queued commands and stop the thread."""
+        with self._lock:
+            if not self._started:
+                return
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    # --- the writer thread ---------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            try:
+                self._process(batch)
+            except BaseException as e:  # never let the writer thread die with requests waiting
+                log.exception("writer batch failed")
+                for command in batch:
+                    if not command.future.done():
+                        command.future.set_exception(e)
+            if stop:
+                return
+
+    def _process(self, batch: list[Command]) -> None:
+        touched: dict[UUID, Thread] = {}
+        fresh: set[UUID] = set()
+        accepted: list[Command] = []
+        alone: list[Command] = []
+        for command in batch:
+            uid = thread_uuid(command.thread_id)
+            aggregate = touched.get(uid)
+            if aggregate is None:
+                cached = uid in self._cache
+                aggregate = self._load(uid, fresh=False)
+                if not cached:
+                    fresh.add(uid)
+            pending = len(aggregate.pending_events) if aggregate is not None else 0
+            try:
+                result = command.execute(aggregate)
+            except DomainError as e:
+                if uid in fresh or aggregate is None:
+                    command.future.set_exception(e)
+                else:
+                    alone.append(command)  # the cached aggregate may be stale: ask again, fresh
+                continue
+            except Exception:
+                if aggregate is not None and len(aggregate.pending_events) != pending:
+                    # Half-applied: give up on batching and let each command run alone.
+                    self._evict(touched)
+                    for c in batch:
+                        if not c.future.done() and c not in alone:
+                            alone.append(c)
+                    accepted = []
+                    touched = {}
+                    break
+                alone.append(command)
+                continue
+            touched[uid] = result
+            accepted.append(command)
+        if accepted:
+            if not self._save(touched, accepted):
+                alone = [c for c in batch if c in accepted or c in alone]
+        for command in alone:
+            self._run_alone(command)
+
+    def _save(self, touched: dict[UUID, Thread], commands: list[Command]) -> bool:
+        events = [e for aggregate in touched.values() for e in aggregate.collect_events()]
+        try:
+            self.app.save(*events, inline=self._inline(events, commands))
+        except Exception as e:
+            self._evict(touched)
+            if len(commands) == 1 and not isinstance(e, (IntegrityError, IdempotencyConflict)):
+                commands[0].future.set_exception(e)
+                return True
+            log.debug("batch of %d failed (%s); running commands one by one", len(commands), e)
+            return False
+        for uid, aggregate in touched.items():
+            self._remember(uid, aggregate)
+        self._snapshot(touched.values(), events)
+        if self.on_batch is not None:
+            self.on_batch(len(events))
+        for command in commands:
+            assert command.outcome is not None
+            command.future.set_result(command.outcome)
+        return True
+
+    def _inline(
+        self, events: Sequence[Any], commands: list[Command]
+    ) -> Callable[[Cursor, Sequence[int]], None]:
+        def inline(curs: Cursor, ids: Sequence[int]) -> None:
+            now = int(time.time())
+            self.projector.apply(curs, events, ids[-1] if ids else None, now)
+            for command in commands:
+                status, body = command.render(curs)
+                idem = command.idempotency
+                if idem is not None:
+                    self.database.remember_response(
+                        curs, idem.tenant, idem.key, idem.fingerprint, status, body, now
+                    )
+                command.outcome = Outcome(status, body, idem.fingerprint if idem else None)
+
+        return inline
+
+    def _run_alone(self, command: Command) -> None:
+        uid = thread_uuid(command.thread_id)
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                aggregate = self._load(uid, fresh=True)
+                result = command.execute(aggregate)
+            except DomainError as e:
+                command.future.set_exception(e)
+                return
+            except Exception as e:
+                self._evict({uid: None})
+                command.future.set_exception(e)
+                return
+            events = list(result.collect_events())
+            try:
+                self.app.save(*events, inline=self._inline(events, [command]))
+            except IntegrityError:
+                self._evict({uid: result})
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
+                continue
+            except IdempotencyConflict:
+                self._evict({uid: result})
+                idem = command.idempotency
+                assert idem is not None
+                recalled = self.database.recall_response(idem.tenant, idem.key)
+                if recalled is None:
+                    continue
+                fingerprint, status, body = recalled
+                command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
+                return
+            except Exception as e:
+                self._evict({uid: result})
+                command.future.set_exception(e)
+                return
+            self._remember(uid, result)
+            self._snapshot([result], events)
+            if self.on_batch is not None:
+                self.on_batch(len(events))
+            assert command.outcome is not None
+            command.future.set_result(command.outcome)
+            return
+        command.future.set_exception(
+            ConcurrencyConflict(f"Too many concurrent changes to thread '{command.thread_id}'.")
+        )
+
+    # --- aggregates ------------------------------------------------------------
+
+    def _load(self, uid: UUID, *, fresh: bool) -> Thread | None:
+        aggregate = self._cache.get(uid)
+        if aggregate is not None:
+            self._cache.move_to_end(uid)
+            if fresh:
+                for event in self.app.repository.event_store.get(uid, gt=aggregate.version):
+                    aggregate = event.mutate(aggregate)
+                assert aggregate is not None
+            return aggregate
+        try:
+            loaded = self.app.repository.get(uid)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(loaded, Thread)
+        self._remember(uid, loaded)
+        return loaded
+
+    def _remember(self, uid: UUID, aggregate: Thread) -> None:
+        self._cache[uid] = aggregate
+        self._cache.move_to_end(uid)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def _evict(self, aggregates: dict[UUID, Any]) -> None:
+        for uid in aggregates:
+            self._cache.pop(uid, None)
+
+    def _snapshot(self, aggregates: Any, events: Sequence[Any]) -> None:
+        counts: dict[UUID, int] = {}
+        for event in events:
+            counts[event.originator_id] = counts.get(event.originator_id, 0) + 1
+        for aggregate in aggregates:
+            n = counts.get(aggregate.id, 0)
+            if aggregate.version // SNAPSHOT_INTERVAL > (aggregate.version - n) // SNAPSHOT_INTERVAL:
+                try:
+                    assert self.app.snapshots is not None
+                    self.app.snapshots.put([Snapshot.take(aggregate)])
+                except Exception:  # a missing snapshot only costs a slower load later
+                    log.exception("snapshot of %s failed", aggregate.id)
