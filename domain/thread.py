@@ -22,12 +22,65 @@ INCOMPLETE = "incomplete"
 class Thread(Aggregate):
     """A conversation owned by one tenant; holds only what its rules need."""
 
+    class Created(Aggregate.Created):
+        """A thread was created."""
+
+        thread_id: str
+        tenant: str
+        metadata: dict[str, str]
+        tool_resources: dict[str, Any] | None
+        actor: Actor
+
+    class Modified(Aggregate.Event):
+        """A thread's metadata and/or tool resources were replaced (None: unchanged)."""
+
+        thread_id: str
+        metadata: dict[str, str] | None
+        tool_resources: dict[str, Any] | None
+        actor: Actor
+
+    class Deleted(Aggregate.Event):
+        """A thread was deleted."""
+
+        thread_id: str
+        actor: Actor
+
+    class MessageCreated(Aggregate.Event):
+        """A message was appended; ``seq`` orders the thread's messages."""
+
+        thread_id: str
+        message_id: str
+        seq: int
+        role: str
+        content: list[dict[str, Any]]
+        attachments: list[dict[str, Any]]
+        metadata: dict[str, str]
+        assistant_id: str | None
+        run_id: str | None
+        status: str
+        actor: Actor
+
+    class MessageModified(Aggregate.Event):
+        """A message's metadata was replaced (None: unchanged)."""
+
+        thread_id: str
+        message_id: str
+        metadata: dict[str, str] | None
+        actor: Actor
+
+    class MessageDeleted(Aggregate.Event):
+        """A message was deleted."""
+
+        thread_id: str
+        message_id: str
+        actor: Actor
+
     @staticmethod
     def create_id(thread_id: str, **_: Any) -> UUID:
         """Derive the aggregate id from the public thread id."""
         return thread_uuid(thread_id)
 
-    @event("Created")
+    @event(Created)
     def __init__(
         self,
         thread_id: str,
@@ -106,8 +159,8 @@ class Thread(Aggregate):
         )
         return seq
 
-    def modify_message(self, message_id: str, metadata: dict[str, str], actor: Actor) -> None:
-        """Replace a live message's metadata."""
+    def modify_message(self, message_id: str, metadata: dict[str, str] | None, actor: Actor) -> None:
+        """Replace a live message's metadata (None leaves it as it is)."""
         self.require_owner(actor["tenant"])
         self.require_message(message_id)
         self._message_modified(thread_id=self.thread_id, message_id=message_id, metadata=metadata, actor=actor)
@@ -120,7 +173,7 @@ class Thread(Aggregate):
 
     # --- events ------------------------------------------------------------
 
-    @event("Modified")
+    @event(Modified)
     def _modified(
         self,
         thread_id: str,
@@ -130,11 +183,11 @@ class Thread(Aggregate):
     ) -> None:
         pass
 
-    @event("Deleted")
+    @event(Deleted)
     def _deleted(self, thread_id: str, actor: Actor) -> None:
         self.is_deleted = True
 
-    @event("MessageCreated")
+    @event(MessageCreated)
     def _message_created(
         self,
         thread_id: str,
@@ -152,11 +205,10 @@ class Thread(Aggregate):
         self.messages[message_id] = status
         self.next_seq = seq + 1
 
-    @event("MessageModified")
-    def _message_modified(
-        self, thread_id: str, message_id: str, metadata: dict[str, str], actor: Actor) -> None:
+    @event(MessageModified)
+    def _message_modified(self, thread_id: str, message_id: str, metadata: dict[str, str] | None, actor: Actor) -> None:
         pass
 
-    @event("MessageDeleted")
+    @event(MessageDeleted)
     def _message_deleted(self, thread_id: str, message_id: str, actor: Actor) -> None:
         self.messages[message_id] = DELETED

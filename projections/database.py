@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from projections.signal import EventSignal
 from projections.sql import Cursor, Dialect
 from projections.tables import ViewTables, create_positions_table
 
@@ -45,6 +47,10 @@ class Database(ABC):
 
         With ``lock_events`` no event can be recorded until it ends.
         """
+
+    @abstractmethod
+    def listen_for_events(self, signal: EventSignal, stopping: threading.Event) -> None:
+        """Call ``signal.notify()`` whenever another connection records events, until ``stopping`` is set."""
 
     @abstractmethod
     def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from projections.database import Database, DatabaseUnavailable
+from projections.signal import EventSignal
 from projections.sql import POSTGRES, Cursor
 
 APPLICATION_NAME = "msgstore"
@@ -101,6 +103,15 @@ class PostgresDatabase(Database):
             if lock_events:
                 curs.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
             yield curs
+
+    def listen_for_events(self, signal: EventSignal, stopping: threading.Event) -> None:
+        # The recorder sends NOTIFY on the events table's channel in every insert transaction.
+        with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f"LISTEN {EVENTS_TABLE}")
+            signal.notify()  # anything recorded while we were not listening
+            while not stopping.is_set():
+                for _ in conn.notifies(timeout=0.5, stop_after=1):
+                    signal.notify()
 
     def close(self) -> None:
         self._pool.close()

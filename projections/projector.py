@@ -29,8 +29,9 @@ def seconds(event: Any) -> int:
 class MessagesProjector:
     """Applies thread events to one generation of the thread and message views."""
 
-    def __init__(self, tables: ViewTables) -> None:
+    def __init__(self, tables: ViewTables, name: str = MESSAGES_PROJECTION) -> None:
         self.tables = tables
+        self.name = name
         q = tables.dialect.q
         t, m = tables.threads, tables.messages
         self.insert_thread = q(
@@ -43,24 +44,16 @@ class MessagesProjector:
         self.update_thread_tools = q(
             f"UPDATE {t} SET tool_resources = %s, modified_at = %s, version = %s WHERE thread_id = %s"
         )
-        self.update_thread_version = q(
-            f"UPDATE {t} SET modified_at = %s, version = %s WHERE thread_id = %s"
-        )
-        self.delete_thread = q(
-            f"UPDATE {t} SET deleted_at = %s, modified_at = %s, version = %s WHERE thread_id = %s"
-        )
+        self.update_thread_version = q(f"UPDATE {t} SET modified_at = %s, version = %s WHERE thread_id = %s")
+        self.delete_thread = q(f"UPDATE {t} SET deleted_at = %s, modified_at = %s, version = %s WHERE thread_id = %s")
         self.insert_message = q(
             f"INSERT INTO {m} (message_id, thread_id, tenant, seq, created_at, role, content,"
             " attachments, metadata, status, assistant_id, run_id, completed_at, incomplete_at,"
             " incomplete_details, modified_at, deleted_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, NULL, %s, NULL)"
         )
-        self.update_message_metadata = q(
-            f"UPDATE {m} SET metadata = %s, modified_at = %s WHERE message_id = %s"
-        )
-        self.delete_message = q(
-            f"UPDATE {m} SET deleted_at = %s, modified_at = %s WHERE message_id = %s"
-        )
+        self.update_message_metadata = q(f"UPDATE {m} SET metadata = %s, modified_at = %s WHERE message_id = %s")
+        self.delete_message = q(f"UPDATE {m} SET deleted_at = %s, modified_at = %s WHERE message_id = %s")
         self._handlers: dict[type[Any], Callable[[Any], Iterable[Statement]]] = {
             Thread.Created: self._created,
             Thread.Modified: self._modified,
@@ -79,7 +72,7 @@ class MessagesProjector:
                 pending.extend(handler(event))
         self._execute(curs, pending)
         if position is not None:
-            record_position(curs, self.tables.dialect, MESSAGES_PROJECTION, position, now)
+            record_position(curs, self.tables.dialect, self.name, position, now)
 
     @staticmethod
     def _execute(curs: Cursor, statements: list[Statement]) -> None:
@@ -97,9 +90,17 @@ class MessagesProjector:
             i = j
 
     def _created(self, e: Any) -> Iterable[Statement]:
-        yield self.insert_thread, (
-            e.thread_id, e.tenant, seconds(e), dumps(e.metadata or {}),
-            dumps(e.tool_resources or {}), seconds(e), e.originator_version,
+        yield (
+            self.insert_thread,
+            (
+                e.thread_id,
+                e.tenant,
+                seconds(e),
+                dumps(e.metadata or {}),
+                dumps(e.tool_resources or {}),
+                seconds(e),
+                e.originator_version,
+            ),
         )
 
     def _modified(self, e: Any) -> Iterable[Statement]:
@@ -107,8 +108,14 @@ class MessagesProjector:
         if e.metadata is not None:
             yield self.update_thread_metadata, (dumps(e.metadata), seconds(e), e.originator_version, key)
         if e.tool_resources is not None:
-            yield self.update_thread_tools, (
-                dumps(e.tool_resources), seconds(e), e.originator_version, key,
+            yield (
+                self.update_thread_tools,
+                (
+                    dumps(e.tool_resources),
+                    seconds(e),
+                    e.originator_version,
+                    key,
+                ),
             )
         if e.metadata is None and e.tool_resources is None:
             yield self.update_thread_version, (seconds(e), e.originator_version, key)
@@ -117,15 +124,29 @@ class MessagesProjector:
         yield self.delete_thread, (seconds(e), seconds(e), e.originator_version, e.thread_id)
 
     def _message_created(self, e: Any) -> Iterable[Statement]:
-        yield self.insert_message, (
-            e.message_id, e.thread_id, e.actor["tenant"], e.seq, seconds(e), e.role,
-            dumps(e.content), dumps(e.attachments), dumps(e.metadata), e.status,
-            e.assistant_id, e.run_id, seconds(e),
+        yield (
+            self.insert_message,
+            (
+                e.message_id,
+                e.thread_id,
+                e.actor["tenant"],
+                e.seq,
+                seconds(e),
+                e.role,
+                dumps(e.content),
+                dumps(e.attachments),
+                dumps(e.metadata),
+                e.status,
+                e.assistant_id,
+                e.run_id,
+                seconds(e),
+            ),
         )
         yield self.update_thread_version, (seconds(e), e.originator_version, e.thread_id)
 
     def _message_modified(self, e: Any) -> Iterable[Statement]:
-        yield self.update_message_metadata, (dumps(e.metadata), seconds(e), e.message_id)
+        if e.metadata is not None:
+            yield self.update_message_metadata, (dumps(e.metadata), seconds(e), e.message_id)
         yield self.update_thread_version, (seconds(e), e.originator_version, e.thread_id)
 
     def _message_deleted(self, e: Any) -> Iterable[Statement]:

@@ -13,9 +13,11 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from projections.database import Database, DatabaseUnavailable
+from projections.signal import EventSignal
 from projections.sql import SQLITE, Cursor
 
 BUSY_TIMEOUT_SECONDS = 30
+POLL_SECONDS = 0.02
 
 InlineHook = Callable[[Any, Sequence[int]], None]
 
@@ -82,7 +84,9 @@ class SQLiteDatabase(Database):
         if conn is None:
             try:
                 conn = sqlite3.connect(
-                    self.path, isolation_level=None, check_same_thread=False,
+                    self.path,
+                    isolation_level=None,
+                    check_same_thread=False,
                     timeout=BUSY_TIMEOUT_SECONDS,
                 )
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -117,6 +121,19 @@ class SQLiteDatabase(Database):
             conn.commit()
         finally:
             curs.close()
+
+    def listen_for_events(self, signal: EventSignal, stopping: threading.Event) -> None:
+        # data_version changes when another connection commits to the file.
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
+        try:
+            seen = conn.execute("PRAGMA data_version").fetchone()[0]
+            while not stopping.wait(POLL_SECONDS):
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+                if version != seen:
+                    seen = version
+                    signal.notify()
+        finally:
+            conn.close()
 
     def close(self) -> None:
         with self._lock:

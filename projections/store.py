@@ -12,8 +12,10 @@ from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
 from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread_id
 from domain.thread import Actor, Thread
 from projections.database import Database, open_database
-from projections.projector import MessagesProjector
+from projections.projector import MESSAGES_PROJECTION, MessagesProjector
+from projections.signal import EventSignal
 from projections.sql import Cursor
+from projections.tables import read_position
 from projections.views import MessagesView, Page
 from projections.writer import Command, Idempotency, Outcome, Writer
 
@@ -34,25 +36,45 @@ class NewMessage:
 class MessageStore:
     """Everything the API does with threads and messages, on one database."""
 
-    def __init__(self, database: Database, *, max_batch: int = 256, cache_size: int = 2000,
-                 on_batch: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        max_batch: int = 256,
+        cache_size: int = 2000,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
         self.database = database
         self.app = ThreadsApplication(env=database.application_env())
         database.setup()
         tables = database.live_tables
         self.view = MessagesView(tables)
         self.projector = MessagesProjector(tables)
-        self.writer = Writer(self.app, database, self.projector, max_batch=max_batch,
-                             cache_size=cache_size, on_batch=on_batch)
+        self.signal = EventSignal()
+        self.signal = EventSignal()
+
+        def committed(events: int) -> None:
+            self.signal.notify()
+            if on_batch is not None:
+                on_batch(events)
+
+        self.writer = Writer(
+            self.app, database, self.projector, max_batch=max_batch, cache_size=cache_size, on_batch=committed
+        )
 
     @classmethod
     def open(cls, url: str, **kwargs: Any) -> MessageStore:
         """Open the store at a database URL."""
         return cls(open_database(url), **kwargs)
 
+    def follow_other_processes(self) -> None:
+        """Wake ``signal`` waiters on events other processes record too (a listener thread)."""
+        self.signal.listen(self.database.listen_for_events)
+
     def close(self) -> None:
         """Finish queued writes and release connections."""
         self.writer.stop()
+        self.signal.stop()
         self.app.close()
         self.database.close()
 
@@ -83,6 +105,21 @@ class MessageStore:
                 raise ThreadNotFound(thread_id)
             return self.view.page(curs, thread_id, **page)
 
+    def readiness(self) -> dict[str, Any]:
+        """Report whether the database answers and how far each view lags the event log."""
+        try:
+            head = self.app.recorder.max_notification_id() or 0  # first: a later position is caught up
+            with self.database.read() as curs:
+                position = read_position(curs, self.database.dialect, MESSAGES_PROJECTION) or 0
+        except Exception as e:  # any failure here means "not ready", with the reason
+            return {"ready": False, "database": "unreachable", "detail": type(e).__name__}
+        lag = max(0, head - position)
+        return {
+            "ready": lag == 0,
+            "database": "ok",
+            "projections": {MESSAGES_PROJECTION: {"position": position, "head": head, "lag": lag}},
+        }
+
     def recall(self, tenant: str, key: str) -> Outcome | None:
         """Return the recorded answer to an earlier request with this idempotency key."""
         found = self.database.recall_response(tenant, key)
@@ -109,8 +146,13 @@ class MessageStore:
         def execute(aggregate: Thread | None) -> Thread:
             if aggregate is not None:
                 raise InvalidTransition(f"Thread '{thread_id}' already exists.")
-            thread = Thread(thread_id=thread_id, tenant=actor["tenant"], metadata=metadata,
-                            tool_resources=tool_resources, actor=actor)
+            thread = Thread(
+                thread_id=thread_id,
+                tenant=actor["tenant"],
+                metadata=metadata,
+                tool_resources=tool_resources,
+                actor=actor,
+            )
             for message_id, message in zip(message_ids, messages, strict=True):
                 thread.create_message(message_id, actor=actor, **vars(message))
             return thread
@@ -135,9 +177,7 @@ class MessageStore:
 
         return self._submit(thread_id, execute, self._render_thread(actor, thread_id), idempotency)
 
-    def delete_thread(
-        self, actor: Actor, thread_id: str, *, idempotency: Idempotency | None = None
-    ) -> Future[Outcome]:
+    def delete_thread(self, actor: Actor, thread_id: str, *, idempotency: Idempotency | None = None) -> Future[Outcome]:
         """Delete a thread."""
 
         def execute(aggregate: Thread | None) -> Thread:
@@ -173,7 +213,7 @@ class MessageStore:
         thread_id: str,
         message_id: str,
         *,
-        metadata: dict[str, str],
+        metadata: dict[str, str] | None,
         idempotency: Idempotency | None = None,
     ) -> Future[Outcome]:
         """Replace a message's metadata."""
@@ -227,9 +267,7 @@ class MessageStore:
 
         return render
 
-    def _render_message(
-        self, actor: Actor, thread_id: str, message_id: str
-    ) -> Callable[[Cursor], tuple[int, Any]]:
+    def _render_message(self, actor: Actor, thread_id: str, message_id: str) -> Callable[[Cursor], tuple[int, Any]]:
         def render(curs: Cursor) -> tuple[int, Any]:
             return 200, self.view.message(curs, actor["tenant"], thread_id, message_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from projections.sql import Dialect, Cursor
+from projections.sql import Cursor, Dialect
 
 POSITIONS_TABLE = "projection_positions"
 
@@ -55,12 +55,27 @@ class ViewTables:
             f" incomplete_details {js},"
             f" modified_at {big} NOT NULL,"
             f" deleted_at {big})",
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {self.messages}_thread_seq"
-            f" ON {self.messages} (thread_id, seq)",
-            f"CREATE INDEX IF NOT EXISTS {self.messages}_thread_run_seq"
-            f" ON {self.messages} (thread_id, run_id, seq)",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {self.index_names()[0]} ON {self.messages} (thread_id, seq)",
+            f"CREATE INDEX IF NOT EXISTS {self.index_names()[1]} ON {self.messages} (thread_id, run_id, seq)",
         ):
             curs.execute(statement)
+
+    def index_names(self) -> tuple[str, str]:
+        """The names of the message table's indexes (index names are schema-wide)."""
+        return f"{self.messages}_thread_seq", f"{self.messages}_thread_run_seq"
+
+    def replace(self, curs: Cursor, live: ViewTables) -> None:
+        """Drop ``live`` and give this generation its names, indexes included."""
+        live.drop(curs)
+        curs.execute(f"ALTER TABLE {self.threads} RENAME TO {live.threads}")
+        curs.execute(f"ALTER TABLE {self.messages} RENAME TO {live.messages}")
+        if self.dialect.name == "postgres":
+            for old, new in zip(self.index_names(), live.index_names(), strict=True):
+                curs.execute(f"ALTER INDEX {old} RENAME TO {new}")
+        else:  # SQLite cannot rename an index: build the live ones again
+            for old in self.index_names():
+                curs.execute(f"DROP INDEX IF EXISTS {old}")
+            live.create(curs)
 
     def drop(self, curs: Cursor) -> None:
         """Drop the tables of this generation."""
@@ -91,10 +106,13 @@ def record_position(curs: Cursor, dialect: Dialect, projection: str, position: i
     )
 
 
+def forget_position(curs: Cursor, dialect: Dialect, projection: str) -> None:
+    """Remove a projection's recorded position."""
+    curs.execute(dialect.q(f"DELETE FROM {POSITIONS_TABLE} WHERE projection = %s"), (projection,))
+
+
 def read_position(curs: Cursor, dialect: Dialect, projection: str) -> int | None:
     """Return the last event position applied by ``projection``, or None if it never ran."""
-    curs.execute(
-        dialect.q(f"SELECT position FROM {POSITIONS_TABLE} WHERE projection = %s"), (projection,)
-    )
+    curs.execute(dialect.q(f"SELECT position FROM {POSITIONS_TABLE} WHERE projection = %s"), (projection,))
     row = curs.fetchone()
     return None if row is None else int(row["position"])

@@ -88,9 +88,7 @@ class MessagesView:
         row = curs.fetchone()
         return None if row is None else render_thread(row)
 
-    def message(
-        self, curs: Cursor, tenant: str, thread_id: str, message_id: str
-    ) -> dict[str, Any] | None:
+    def message(self, curs: Cursor, tenant: str, thread_id: str, message_id: str) -> dict[str, Any] | None:
         """Return the live message of this tenant's thread, or None."""
         curs.execute(self._message, (message_id, thread_id, tenant))
         row = curs.fetchone()

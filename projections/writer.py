@@ -179,9 +179,8 @@ class Writer:
                 continue
             touched[uid] = result
             accepted.append(command)
-        if accepted:
-            if not self._save(touched, accepted):
-                alone = [c for c in batch if c in accepted or c in alone]
+        if accepted and not self._save(touched, accepted):
+            alone = [c for c in batch if c in accepted or c in alone]
         for command in alone:
             self._run_alone(command)
 
@@ -206,9 +205,7 @@ class Writer:
             command.future.set_result(command.outcome)
         return True
 
-    def _inline(
-        self, events: Sequence[Any], commands: list[Command]
-    ) -> Callable[[Cursor, Sequence[int]], None]:
+    def _inline(self, events: Sequence[Any], commands: list[Command]) -> Callable[[Cursor, Sequence[int]], None]:
         def inline(curs: Cursor, ids: Sequence[int]) -> None:
             now = int(time.time())
             self.projector.apply(curs, events, ids[-1] if ids else None, now)
@@ -216,9 +213,7 @@ class Writer:
                 status, body = command.render(curs)
                 idem = command.idempotency
                 if idem is not None:
-                    self.database.remember_response(
-                        curs, idem.tenant, idem.key, idem.fingerprint, status, body, now
-                    )
+                    self.database.remember_response(curs, idem.tenant, idem.key, idem.fingerprint, status, body, now)
                 command.outcome = Outcome(status, body, idem.fingerprint if idem else None)
 
         return inline
@@ -276,11 +271,11 @@ class Writer:
             self._cache.move_to_end(uid)
             if fresh:
                 for event in self.app.repository.event_store.get(uid, gt=aggregate.version):
-                    aggregate = event.mutate(aggregate)
-                assert aggregate is not None
+                    assert isinstance(event, Thread.Event)
+                    event.mutate(aggregate)
             return aggregate
         try:
-            loaded = self.app.repository.get(uid)
+            loaded: Any = self.app.repository.get(uid)
         except AggregateNotFoundError:
             return None
         assert isinstance(loaded, Thread)

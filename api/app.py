@@ -1,0 +1,71 @@
+"""The application factory: settings in, a FastAPI app serving /v1 out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import keyring_for
+from api.errors import install_error_handlers
+from api.middleware import Authenticate, LimitBody, RequestLog
+from api.responses import JSONBody
+from api.routes import messages, threads
+from api.settings import Settings
+from projections.store import MessageStore
+
+DESCRIPTION = (
+    "An event-sourced message store that speaks the OpenAI Assistants Threads and Messages API. "
+    "Point the official `openai` SDK at `/v1`."
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the store opens when the app starts and closes when it stops."""
+    settings = settings or Settings()
+    keys = keyring_for(settings.api_keys, settings.data_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = await run_in_threadpool(
+            MessageStore.open,
+            settings.resolved_database_url(),
+            max_batch=settings.max_batch,
+        )
+        app.state.store = store
+        try:
+            yield
+        finally:
+            await run_in_threadpool(store.close)
+
+    app = FastAPI(
+        title="msgstore",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JSONBody,
+    )
+    install_error_handlers(app)
+    app.include_router(threads.router)
+    app.include_router(messages.router)
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness")
+    async def readyz(request: Request) -> JSONBody:
+        """The database answers and the views are caught up with the event log."""
+        store: MessageStore = request.app.state.store
+        report: dict[str, Any] = await run_in_threadpool(store.readiness)
+        return JSONBody(report, status_code=200 if report["ready"] else 503)
+
+    # Added last, runs first: log everything, then authenticate, then bound the body.
+    app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Authenticate, keys=keys)
+    app.add_middleware(RequestLog)
+    return app

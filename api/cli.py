@@ -1,0 +1,96 @@
+"""The ``msgstore`` command: serve the API and operate the projections."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from api.auth import generated_key
+from api.settings import Settings
+
+cli = typer.Typer(
+    help="An event-sourced message store that speaks the OpenAI Threads and Messages API.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+projections_cli = typer.Typer(help="Inspect and rebuild the read models.", no_args_is_help=True)
+cli.add_typer(projections_cli, name="projections")
+console = Console(stderr=True)
+
+
+@cli.command()
+def serve(
+    host: str = typer.Option(None, help="Address to listen on [default: MSGSTORE_HOST or 127.0.0.1]."),
+    port: int = typer.Option(None, help="Port to listen on [default: MSGSTORE_PORT or 8000]."),
+    workers: int = typer.Option(None, help="Server processes; more than one needs PostgreSQL."),
+) -> None:
+    """Serve the API (SQLite in ./.msgstore by default)."""
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    workers = workers or settings.workers
+    url = settings.resolved_database_url()
+    if workers > 1 and url.startswith("sqlite"):
+        console.print(
+            "[yellow]Several workers on one SQLite file serialize on its write lock;"
+            " use PostgreSQL (MSGSTORE_DATABASE_URL=postgresql://…) to scale out.[/]"
+        )
+    if not settings.api_keys:
+        key, new = generated_key(settings.data_dir)
+        where = settings.data_dir / "api_key"
+        console.print(f"{'Generated' if new else 'Using'} API key (kept in {where}):\n  [bold]{key}[/]")
+        console.print("Set MSGSTORE_API_KEYS=key:tenant[,…] to choose your own.")
+    console.print(f"Database: {_safe(url)}  ·  API: http://{host}:{port}/v1")
+    logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
+    uvicorn.run(
+        "api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level=settings.log_level.lower(),
+        factory=False,
+    )
+
+
+@projections_cli.command("rebuild")
+def rebuild(name: str = typer.Argument("messages", help="The projection to rebuild.")) -> None:
+    """Rebuild a projection from the event log beside the live one, then swap it in."""
+    from projections.rebuild import rebuild_messages_view
+    from projections.store import MessageStore
+
+    settings = Settings()
+    if name != "messages":
+        console.print(f"[red]Unknown projection {name!r}.[/] Known: messages.")
+        raise typer.Exit(2)
+    store = MessageStore.open(settings.resolved_database_url())
+    try:
+        with console.status("Rebuilding…") as status:
+
+            def progress(done: int, total: int) -> None:
+                status.update(f"Rebuilding {name}: {done:,} of {total:,} events")
+
+            count = rebuild_messages_view(store, progress=progress)
+        console.print(f"Rebuilt {name} from {count:,} events.")
+    finally:
+        store.close()
+
+
+def _safe(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return url
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

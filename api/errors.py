@@ -1,0 +1,118 @@
+"""The one place where failures become OpenAI error bodies: ``{"error": {message, type, param, code}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.responses import JSONBody
+from api.validation import describe_validation_error
+from domain.errors import DomainError, InvalidTransition, MessageNotFound, ThreadNotFound
+from projections.database import DatabaseUnavailable
+from projections.views import UnknownCursor
+from projections.writer import ConcurrencyConflict
+
+log = logging.getLogger("msgstore.api")
+
+SERVER_ERROR = "The server had an error while processing your request. Sorry about that!"
+INVALID_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
+    "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
+)
+
+
+class APIError(Exception):
+    """An error answered with an OpenAI error body."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        param: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+        self.param = param
+        self.code = code
+        self.headers = headers
+
+
+def error_body(message: str, type: str, param: str | None = None, code: str | None = None) -> dict[str, Any]:
+    """Return the OpenAI error body."""
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+def error_response(error: APIError) -> JSONBody:
+    """Return the response for an APIError."""
+    return JSONBody(
+        error_body(error.message, error.type, error.param, error.code),
+        status_code=error.status,
+        headers=error.headers,
+    )
+
+
+def from_exception(exc: BaseException) -> APIError:
+    """Translate any exception into the APIError a client should see."""
+    if isinstance(exc, APIError):
+        return exc
+    if isinstance(exc, (ThreadNotFound, MessageNotFound)):
+        return APIError(404, str(exc))
+    if isinstance(exc, InvalidTransition | DomainError):
+        return APIError(400, str(exc))
+    if isinstance(exc, UnknownCursor):
+        return APIError(400, str(exc), param=exc.param, code="invalid_value")
+    if isinstance(exc, ConcurrencyConflict):
+        return APIError(409, str(exc) + " Retry the request.", type="conflict_error", headers={"Retry-After": "1"})
+    if isinstance(exc, DatabaseUnavailable) or type(exc).__name__ in {"OperationalError", "InterfaceError"}:
+        log.error("database unavailable: %s", exc)
+        return APIError(
+            503,
+            "The store's database is unavailable. Retry the request shortly.",
+            type="server_error",
+            headers={"Retry-After": "1"},
+        )
+    log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
+    return APIError(500, SERVER_ERROR, type="server_error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error, including the framework's own, with an OpenAI error body."""
+
+    async def on_api_error(_: Request, exc: Exception) -> JSONBody:
+        return error_response(from_exception(exc))
+
+    async def on_validation(_: Request, exc: Exception) -> JSONBody:
+        assert isinstance(exc, RequestValidationError)
+        message, param, code = describe_validation_error(exc.errors())
+        if code == "invalid_json":
+            return error_response(APIError(400, INVALID_JSON))
+        return error_response(APIError(400, message, param=param, code=code))
+
+    async def on_http(request: Request, exc: Exception) -> JSONBody:
+        assert isinstance(exc, StarletteHTTPException)
+        where = f"{request.method} {request.url.path}"
+        if exc.status_code == 404:
+            return error_response(APIError(404, f"Invalid URL ({where})"))
+        if exc.status_code == 405:
+            headers = dict(exc.headers or {})
+            return error_response(APIError(405, f"Method not allowed ({where})", headers=headers or None))
+        return error_response(APIError(exc.status_code, str(exc.detail)))
+
+    app.add_exception_handler(APIError, on_api_error)
+    app.add_exception_handler(DomainError, on_api_error)
+    app.add_exception_handler(UnknownCursor, on_api_error)
+    app.add_exception_handler(ConcurrencyConflict, on_api_error)
+    app.add_exception_handler(DatabaseUnavailable, on_api_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_api_error)

@@ -1,0 +1,151 @@
+"""ASGI middleware: one structured log line per request, authentication, and the body size limit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.auth import KeyRing, mask
+from api.errors import APIError, error_response
+
+access_log = logging.getLogger("msgstore.access")
+
+PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json")
+
+
+class RequestLog:
+    """Logs method, route, status, duration and tenant of every request; never keys or content."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        request_id = "req_" + secrets.token_hex(12)
+        status = 500
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            state = scope.get("state", {})
+            principal = state.get("principal")
+            access_log.info(
+                json.dumps(
+                    {
+                        "event": "request",
+                        "method": scope["method"],
+                        "route": getattr(route, "path", None) or "unmatched",
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                        "tenant": getattr(principal, "tenant", None),
+                        "request_id": request_id,
+                    }
+                )
+            )
+
+
+class Authenticate:
+    """Answers 401 to any /v1 request without a known ``Authorization: Bearer`` key, before anything else."""
+
+    def __init__(self, app: ASGIApp, keys: KeyRing) -> None:
+        self.app = app
+        self.keys = keys
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1"):
+            await self.app(scope, receive, send)
+            return
+        header = _header(scope, b"authorization")
+        key = header[7:].strip() if header and header[:7].lower() == "bearer " else ""
+        principal = self.keys.lookup(key) if key else None
+        if principal is None:
+            if not key:
+                message = (
+                    "You didn't provide an API key. You need to provide your API key in an Authorization"
+                    " header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+                )
+            else:
+                message = f"Incorrect API key provided: {mask(key)}."
+            response = error_response(APIError(401, message, code="invalid_api_key"))
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)
+
+
+class LimitBody:
+    """Answers 413 to a request body larger than the limit; reads the body once, up front."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = _header(scope, b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send, int(declared))
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send, size)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: int) -> None:
+        response = error_response(
+            APIError(
+                413,
+                f"Request body too large: {size} bytes exceeds the limit of {self.max_bytes} bytes.",
+                code="request_too_large",
+            )
+        )
+        await response(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    headers: Any = scope.get("headers", [])
+    for key, value in headers:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None

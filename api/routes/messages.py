@@ -1,0 +1,102 @@
+"""Messages of a thread: create, list, retrieve, modify, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import PrincipalDep, StoreDep, write
+from api.responses import JSONBody
+from api.routes.threads import new_message
+from api.schemas import MessageCreate, MessageModify
+
+router = APIRouter(prefix="/v1/threads/{thread_id}/messages", tags=["messages"])
+
+
+@router.post("", summary="Create a message")
+async def create_message(
+    request: Request, thread_id: str, body: MessageCreate, principal: PrincipalDep, store: StoreDep
+) -> JSONBody:
+    """Append a message to a thread."""
+    message = new_message(body)
+    return await write(
+        request,
+        principal,
+        store,
+        lambda idem: store.create_message(principal.actor, thread_id, message, idempotency=idem),
+    )
+
+
+@router.get("", summary="List messages")
+async def list_messages(
+    thread_id: str,
+    principal: PrincipalDep,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    order: Annotated[Literal["asc", "desc"], Query()] = "desc",
+    after: Annotated[str | None, Query()] = None,
+    before: Annotated[str | None, Query()] = None,
+    run_id: Annotated[str | None, Query()] = None,
+) -> JSONBody:
+    """List a thread's messages, newest first by default, with cursor pagination."""
+    page = await run_in_threadpool(
+        store.messages,
+        principal.tenant,
+        thread_id,
+        limit=limit,
+        order=order,
+        after=after or None,
+        before=before or None,
+        run_id=run_id or None,
+    )
+    data = page.data
+    return JSONBody(
+        {
+            "object": "list",
+            "data": data,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+            "has_more": page.has_more,
+        }
+    )
+
+
+@router.get("/{message_id}", summary="Retrieve a message")
+async def retrieve_message(thread_id: str, message_id: str, principal: PrincipalDep, store: StoreDep) -> JSONBody:
+    """Retrieve a message."""
+    return JSONBody(await run_in_threadpool(store.message, principal.tenant, thread_id, message_id))
+
+
+@router.post("/{message_id}", summary="Modify a message")
+async def modify_message(
+    request: Request,
+    thread_id: str,
+    message_id: str,
+    principal: PrincipalDep,
+    store: StoreDep,
+    body: MessageModify,
+) -> JSONBody:
+    """Replace a message's metadata (the only field that can change)."""
+    return await write(
+        request,
+        principal,
+        store,
+        lambda idem: store.modify_message(
+            principal.actor, thread_id, message_id, metadata=body.metadata, idempotency=idem
+        ),
+    )
+
+
+@router.delete("/{message_id}", summary="Delete a message")
+async def delete_message(
+    request: Request, thread_id: str, message_id: str, principal: PrincipalDep, store: StoreDep
+) -> JSONBody:
+    """Delete a message."""
+    return await write(
+        request,
+        principal,
+        store,
+        lambda idem: store.delete_message(principal.actor, thread_id, message_id, idempotency=idem),
+    )

@@ -1,0 +1,33 @@
+"""Settings, read once from ``MSGSTORE_*`` environment variables and a ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path(".msgstore")
+
+
+class Settings(BaseSettings):
+    """Everything the server can be told; each field is ``MSGSTORE_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MSGSTORE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where the default SQLite file and generated key live.")
+    database_url: str = Field("", description="sqlite:///path or postgresql://user@host:port/db.")
+    api_keys: str = Field("", description="key:tenant[,key:tenant…]; empty: generate one key at first start.")
+    host: str = Field("127.0.0.1", description="Address to listen on.")
+    port: int = Field(8000, description="Port to listen on.")
+    workers: int = Field(1, ge=1, description="Server processes (PostgreSQL for more than one).")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 above).")
+    max_batch: int = Field(256, ge=1, description="Most commands the writer records in one transaction.")
+    db_pool_size: int = Field(20, ge=2, description="Read connections per process (PostgreSQL).")
+    log_level: str = Field("info", description="Log level of the server.")
+
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'msgstore.db'}"

@@ -1,0 +1,141 @@
+"""Real API servers in subprocesses (``msgstore serve``), and SDK clients pointed at them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+KEYS = {"sk-test-alpha": "alpha", "sk-test-beta": "beta", "sk-test-runtime": "alpha:runtime"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running ``msgstore serve`` process."""
+
+    database_url: str
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
+    workers: int = 1
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        env = dict(os.environ)
+        env.update(
+            {
+                "MSGSTORE_DATABASE_URL": self.database_url,
+                "MSGSTORE_API_KEYS": ",".join(f"{k}:{v}" for k, v in KEYS.items()),
+                "MSGSTORE_DATA_DIR": str(self.data_dir),
+            }
+        )
+        env.update(self.env)
+        self.log_path = self.data_dir / f"server-{self.port}.log"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+            try:
+                if httpx.get(self.root + "/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not become ready: {self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path else ""
+
+
+@pytest.fixture(scope="session")
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+    """Start servers on a database URL; all are stopped at the end of the session."""
+    started: list[Server] = []
+
+    def start(database_url: str, **kwargs: object) -> Server:
+        server = Server(database_url, tmp_path_factory.mktemp("server"), **kwargs)  # type: ignore[arg-type]
+        started.append(server.start())
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(start_server: Callable[..., Server], database_url: str) -> Server:
+    """One server per backend, shared by the API tests."""
+    return start_server(database_url)
+
+
+@pytest.fixture
+def client(server: Server) -> Iterator[object]:
+    """The official sync SDK client, as tenant alpha."""
+    from openai import OpenAI
+
+    with OpenAI(base_url=server.base_url, api_key="sk-test-alpha", max_retries=0) as c:
+        yield c
+
+
+@pytest.fixture
+def other_client(server: Server) -> Iterator[object]:
+    """The official sync SDK client, as tenant beta."""
+    from openai import OpenAI
+
+    with OpenAI(base_url=server.base_url, api_key="sk-test-beta", max_retries=0) as c:
+        yield c
+
+
+@pytest.fixture
+async def async_client(server: Server) -> object:
+    """The official async SDK client, as tenant alpha."""
+    from openai import AsyncOpenAI
+
+    return AsyncOpenAI(base_url=server.base_url, api_key="sk-test-alpha", max_retries=0)
+
+
+@pytest.fixture
+def http(server: Server) -> Iterator[httpx.Client]:
+    """Raw HTTP to the server's root, with tenant alpha's key unless a test sets its own headers."""
+    with httpx.Client(base_url=server.root, headers={"Authorization": "Bearer sk-test-alpha"}, timeout=30) as c:
+        yield c
