@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -14,6 +14,13 @@ from projections.tables import ViewTables, record_position
 MESSAGES_PROJECTION = "messages"
 
 Statement = tuple[str, tuple[Any, ...]]
+
+
+class InlineProjector(Protocol):
+    """Anything that changes views from events inside the transaction that records them."""
+
+    def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
+        """Apply ``events`` (the last at ``position`` in the log) in the caller's transaction."""
 
 
 def dumps(value: Any) -> str:

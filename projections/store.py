@@ -12,7 +12,7 @@ from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
 from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread_id
 from domain.thread import Actor, Thread
 from projections.database import Database, open_database
-from projections.projector import MESSAGES_PROJECTION, MessagesProjector
+from projections.projector import MESSAGES_PROJECTION, InlineProjector, MessagesProjector
 from projections.signal import EventSignal
 from projections.sql import Cursor
 from projections.tables import read_position
@@ -50,6 +50,8 @@ class MessageStore:
         tables = database.live_tables
         self.view = MessagesView(tables)
         self.projector = MessagesProjector(tables)
+        # Views updated in the transaction that records the events (read-your-writes).
+        self.inline_projectors: list[InlineProjector] = [self.projector]
         self.signal = EventSignal()
         self.signal = EventSignal()
 
@@ -59,7 +61,7 @@ class MessageStore:
                 on_batch(events)
 
         self.writer = Writer(
-            self.app, database, self.projector, max_batch=max_batch, cache_size=cache_size, on_batch=committed
+            self.app, database, self.inline_projectors, max_batch=max_batch, cache_size=cache_size, on_batch=committed
         )
 
     @classmethod

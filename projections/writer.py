@@ -23,7 +23,7 @@ from domain.errors import DomainError
 from domain.ids import thread_uuid
 from domain.thread import Thread
 from projections.database import Database, IdempotencyConflict
-from projections.projector import MessagesProjector
+from projections.projector import InlineProjector
 from projections.sql import Cursor
 
 log = logging.getLogger("msgstore.writer")
@@ -80,7 +80,7 @@ class Writer:
         self,
         app: ThreadsApplication,
         database: Database,
-        projector: MessagesProjector,
+        projectors: Sequence[InlineProjector],
         *,
         max_batch: int = 256,
         cache_size: int = 2000,
@@ -88,7 +88,7 @@ class Writer:
     ) -> None:
         self.app = app
         self.database = database
-        self.projector = projector
+        self.projectors = projectors
         self.max_batch = max_batch
         self.cache_size = cache_size
         self.on_batch = on_batch
@@ -208,7 +208,8 @@ class Writer:
     def _inline(self, events: Sequence[Any], commands: list[Command]) -> Callable[[Cursor, Sequence[int]], None]:
         def inline(curs: Cursor, ids: Sequence[int]) -> None:
             now = int(time.time())
-            self.projector.apply(curs, events, ids[-1] if ids else None, now)
+            for projector in self.projectors:
+                projector.apply(curs, events, ids[-1] if ids else None, now)
             for command in commands:
                 status, body = command.render(curs)
                 idem = command.idempotency
