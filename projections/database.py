@@ -52,6 +52,11 @@ class Database(ABC):
     def listen_for_events(self, signal: EventSignal, stopping: threading.Event) -> None:
         """Call ``signal.notify()`` whenever another connection records events, until ``stopping`` is set."""
 
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Serialize schema creation between processes starting at once (a no-op where DDL is serialized)."""
+        yield
+
     @abstractmethod
     def close(self) -> None:
         """Release connections."""

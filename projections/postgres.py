@@ -20,6 +20,7 @@ from projections.sql import POSTGRES, Cursor
 
 APPLICATION_NAME = "msgstore"
 EVENTS_TABLE = f"{APPLICATION_NAME}_events"
+SETUP_LOCK_KEY = 0x6D736773_01  # "msgs", 1: creating the schema
 
 InlineHook = Callable[[Any, Sequence[int]], None]
 
@@ -112,6 +113,17 @@ class PostgresDatabase(Database):
             while not stopping.is_set():
                 for _ in conn.notifies(timeout=0.5, stop_after=1):
                     signal.notify()
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        # Concurrent CREATE TABLE IF NOT EXISTS can fail in PostgreSQL: let one process at a time create.
+        self._open()
+        with self._pool.connection(timeout=30) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
 
     def close(self) -> None:
         self._pool.close()

@@ -45,8 +45,9 @@ class MessageStore:
         on_batch: Callable[[int], None] | None = None,
     ) -> None:
         self.database = database
-        self.app = ThreadsApplication(env=database.application_env())
-        database.setup()
+        with database.setup_lock():
+            self.app = ThreadsApplication(env=database.application_env())
+            database.setup()
         tables = database.live_tables
         self.view = MessagesView(tables)
         self.projector = MessagesProjector(tables)
