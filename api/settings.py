@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, description="Server processes (PostgreSQL for more than one).")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 above).")
     max_batch: int = Field(256, ge=1, description="Most commands the writer records in one transaction.")
-    db_pool_size: int = Field(20, ge=2, description="Read connections per process (PostgreSQL).")
+    db_pool_size: int = Field(10, ge=2, description="Read connections per process (PostgreSQL).")
     log_level: str = Field("info", description="Log level of the server.")
 
     def resolved_database_url(self) -> str:

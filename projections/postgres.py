@@ -58,6 +58,7 @@ class PostgresDatabase(Database):
             name="msgstore-read",
         )
         self._pool_size = pool_size
+        self._open_lock = threading.Lock()
 
     def application_env(self) -> dict[str, str]:
         parts = urlsplit(self.conninfo)
@@ -68,7 +69,9 @@ class PostgresDatabase(Database):
             "POSTGRES_PORT": str(parts.port or 5432),
             "POSTGRES_USER": unquote(parts.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(parts.password or ""),
-            "POSTGRES_POOL_SIZE": str(max(2, self._pool_size // 2)),
+            # Only the writer thread and occasional log reads use these; the views have their own pool.
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "4",
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_LOCK_TIMEOUT": "30",
             "POSTGRES_PRE_PING": "y",
@@ -76,7 +79,11 @@ class PostgresDatabase(Database):
         }
 
     def _open(self) -> None:
-        if self._pool.closed:
+        if not self._pool.closed:
+            return
+        with self._open_lock:
+            if not self._pool.closed:
+                return
             try:
                 self._pool.open(wait=True, timeout=10)
             except PoolTimeout:

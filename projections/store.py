@@ -66,9 +66,9 @@ class MessageStore:
         )
 
     @classmethod
-    def open(cls, url: str, **kwargs: Any) -> MessageStore:
+    def open(cls, url: str, *, pool_size: int = 10, **kwargs: Any) -> MessageStore:
         """Open the store at a database URL."""
-        return cls(open_database(url), **kwargs)
+        return cls(open_database(url, pool_size=pool_size), **kwargs)
 
     def follow_other_processes(self) -> None:
         """Wake ``signal`` waiters on events other processes record too (a listener thread)."""
