@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             MessageStore.open,
             settings.resolved_database_url(),
             max_batch=settings.max_batch,
+            pool_size=settings.db_pool_size,
         )
         app.state.store = store
         try:
