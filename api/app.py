@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         default_response_class=JSONBody,
+        strict_content_type=False,  # a JSON body without a Content-Type header is read as JSON
     )
     install_error_handlers(app)
     app.include_router(threads.router)

@@ -61,6 +61,17 @@ def error_response(error: APIError) -> JSONBody:
     )
 
 
+def unsupported_content_type(content_type: str) -> APIError:
+    """The answer to a body sent with a Content-Type other than JSON."""
+    return APIError(
+        400,
+        f"Unsupported content type: '{content_type}'. This API method only accepts 'application/json' requests,"
+        f" but you specified the header 'Content-Type: {content_type}'. Please try again with a supported"
+        " content type.",
+        code="unsupported_content_type",
+    )
+
+
 def from_exception(exc: BaseException) -> APIError:
     """Translate any exception into the APIError a client should see."""
     if isinstance(exc, APIError):
@@ -91,8 +102,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_api_error(_: Request, exc: Exception) -> JSONBody:
         return error_response(from_exception(exc))
 
-    async def on_validation(_: Request, exc: Exception) -> JSONBody:
+    async def on_validation(request: Request, exc: Exception) -> JSONBody:
         assert isinstance(exc, RequestValidationError)
+        if isinstance(exc.body, bytes) and exc.body:  # a body the framework did not read as JSON
+            return error_response(unsupported_content_type(request.headers.get("content-type", "")))
         message, param, code = describe_validation_error(exc.errors())
         if code == "invalid_json":
             return error_response(APIError(400, INVALID_JSON))

@@ -22,8 +22,16 @@ TYPE_NAMES = {
 }
 
 
+PARAM = "{param}"
+"""Stands, in a message of ``invalid``, for the full name of the parameter (``messages[0].content[1].text``)."""
+
+
 def invalid(message: str, param: str | None = None, code: str = "invalid_value") -> PydanticCustomError:
-    """An error raised by our own validators; ``param`` is relative to the field validated."""
+    """An error raised by our own validators; ``param`` is relative to the field validated.
+
+    The first ``{param}`` in ``message`` becomes the full parameter name, which only the
+    location of the error knows (the same body can be nested in a new thread's messages).
+    """
     return PydanticCustomError("openai", "{message}", {"message": message, "param": param, "code": code})
 
 
@@ -77,15 +85,14 @@ def describe_validation_error(errors: Sequence[Any]) -> tuple[str, str | None, s
         base = param_path(loc)
         sub = ctx.get("param")
         param = base if not sub else (f"{base}{sub}" if sub.startswith("[") or not base else f"{base}.{sub}")
-        return str(ctx.get("message")), param, str(ctx.get("code") or "invalid_value")
+        return str(ctx.get("message")).replace(PARAM, param or "", 1), param, str(ctx.get("code") or "invalid_value")
     param = param_path(loc)
     if kind == "missing":
         if param is None:
             return "Missing request body.", None, "missing_required_parameter"
         return f"Missing required parameter: '{param}'.", param, "missing_required_parameter"
     if kind == "extra_forbidden":
-        name = str(loc[-1]) if loc else param
-        return f"Unrecognized request argument supplied: {name}", param, "unknown_parameter"
+        return f"Unrecognized request argument supplied: {param}", param, "unknown_parameter"
     if kind in {"literal_error", "enum"}:
         expected = str(ctx.get("expected", ""))
         return (

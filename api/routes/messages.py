@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import PrincipalDep, StoreDep, write
@@ -76,16 +76,15 @@ async def modify_message(
     message_id: str,
     principal: PrincipalDep,
     store: StoreDep,
-    body: MessageModify,
+    body: MessageModify | None = Body(None),
 ) -> JSONBody:
     """Replace a message's metadata (the only field that can change)."""
+    metadata = body.metadata if body is not None else None
     return await write(
         request,
         principal,
         store,
-        lambda idem: store.modify_message(
-            principal.actor, thread_id, message_id, metadata=body.metadata, idempotency=idem
-        ),
+        lambda idem: store.modify_message(principal.actor, thread_id, message_id, metadata=metadata, idempotency=idem),
     )
 
 
