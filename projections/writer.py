@@ -160,10 +160,12 @@ class Writer:
             try:
                 result = command.execute(aggregate)
             except DomainError as e:
-                if uid in fresh or aggregate is None:
+                if command.idempotency is None and (uid in fresh or aggregate is None):
                     command.future.set_exception(e)
                 else:
-                    alone.append(command)  # the cached aggregate may be stale: ask again, fresh
+                    # The cached aggregate may be stale, or this repeats a request the batch answers:
+                    # ask again, fresh, once the batch is committed.
+                    alone.append(command)
                 continue
             except Exception:
                 if aggregate is not None and len(aggregate.pending_events) != pending:
@@ -226,7 +228,7 @@ class Writer:
                 aggregate = self._load(uid, fresh=True)
                 result = command.execute(aggregate)
             except DomainError as e:
-                command.future.set_exception(e)
+                self._refuse(command, e)
                 return
             except Exception as e:
                 self._evict({uid: None})
@@ -263,6 +265,19 @@ class Writer:
         command.future.set_exception(
             ConcurrencyConflict(f"Too many concurrent changes to thread '{command.thread_id}'.")
         )
+
+    def _refuse(self, command: Command, error: DomainError) -> None:
+        """Refuse a command, unless a request with its idempotency key was answered meanwhile.
+
+        A retried delete finds the message already gone: its answer is the first request's.
+        """
+        idem = command.idempotency
+        recalled = self.database.recall_response(idem.tenant, idem.key) if idem is not None else None
+        if recalled is None:
+            command.future.set_exception(error)
+            return
+        fingerprint, status, body = recalled
+        command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
 
     # --- aggregates ------------------------------------------------------------
 
