@@ -1,4 +1,4 @@
-"""The thread aggregate: every create, modify and delete of a thread or its messages is an event on it."""
+"""The thread aggregate: every change to a thread or its messages is an event on it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.content import block_types, check_delta
 from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
 from domain.ids import thread_uuid
 
@@ -17,6 +18,7 @@ DELETED = "deleted"
 COMPLETED = "completed"
 IN_PROGRESS = "in_progress"
 INCOMPLETE = "incomplete"
+INCOMPLETE_REASONS = ("content_filter", "max_tokens", "run_cancelled", "run_expired", "run_failed")
 
 
 class Thread(Aggregate):
@@ -75,6 +77,29 @@ class Thread(Aggregate):
         message_id: str
         actor: Actor
 
+    class MessageDeltaAppended(Aggregate.Event):
+        """Content was appended to an in-progress message (parts as OpenAI's message delta carries them)."""
+
+        thread_id: str
+        message_id: str
+        content: list[dict[str, Any]]
+        actor: Actor
+
+    class MessageCompleted(Aggregate.Event):
+        """An in-progress message was completed."""
+
+        thread_id: str
+        message_id: str
+        actor: Actor
+
+    class MessageMarkedIncomplete(Aggregate.Event):
+        """An in-progress message ended without completing, for ``reason``."""
+
+        thread_id: str
+        message_id: str
+        reason: str
+        actor: Actor
+
     @staticmethod
     def create_id(thread_id: str, **_: Any) -> UUID:
         """Derive the aggregate id from the public thread id."""
@@ -95,6 +120,8 @@ class Thread(Aggregate):
         self.next_seq = 1
         # message id -> status ("in_progress", "completed", "incomplete" or "deleted")
         self.messages: dict[str, str] = {}
+        # in-progress message id -> the types of its content blocks (what the delta rule needs)
+        self.open_blocks: dict[str, list[str]] = {}
 
     # --- rules -------------------------------------------------------------
 
@@ -109,6 +136,15 @@ class Thread(Aggregate):
         if status is None or status == DELETED:
             raise MessageNotFound(message_id)
         return status
+
+    def require_in_progress(self, message_id: str, change: str) -> None:
+        """Refuse ``change`` (e.g. "be completed") unless the message exists and is in progress."""
+        status = self.messages.get(message_id)
+        if status is None:
+            raise MessageNotFound(message_id)
+        if status != IN_PROGRESS:
+            state = "was deleted" if status == DELETED else f"is {status}"
+            raise InvalidTransition(f"Message '{message_id}' {state}: only an in_progress message can {change}.")
 
     # --- commands ----------------------------------------------------------
 
@@ -171,6 +207,27 @@ class Thread(Aggregate):
         self.require_message(message_id)
         self._message_deleted(thread_id=self.thread_id, message_id=message_id, actor=actor)
 
+    def append_to_message(self, message_id: str, content: list[dict[str, Any]], actor: Actor) -> None:
+        """Append delta parts (``{"index", "type", …}``) to an in-progress message's content."""
+        self.require_owner(actor["tenant"])
+        self.require_in_progress(message_id, "receive deltas")
+        check_delta(message_id, self.open_blocks[message_id], content)
+        self._message_delta_appended(thread_id=self.thread_id, message_id=message_id, content=content, actor=actor)
+
+    def complete_message(self, message_id: str, actor: Actor) -> None:
+        """Mark an in-progress message completed."""
+        self.require_owner(actor["tenant"])
+        self.require_in_progress(message_id, "be completed")
+        self._message_completed(thread_id=self.thread_id, message_id=message_id, actor=actor)
+
+    def mark_message_incomplete(self, message_id: str, reason: str, actor: Actor) -> None:
+        """Mark an in-progress message incomplete, for one of ``INCOMPLETE_REASONS``."""
+        self.require_owner(actor["tenant"])
+        self.require_in_progress(message_id, "be marked incomplete")
+        if reason not in INCOMPLETE_REASONS:
+            raise InvalidTransition(f"Invalid incomplete reason {reason!r}: expected one of {INCOMPLETE_REASONS}.")
+        self._message_marked_incomplete(thread_id=self.thread_id, message_id=message_id, reason=reason, actor=actor)
+
     # --- events ------------------------------------------------------------
 
     @event(Modified)
@@ -204,6 +261,8 @@ class Thread(Aggregate):
     ) -> None:
         self.messages[message_id] = status
         self.next_seq = seq + 1
+        if status == IN_PROGRESS:
+            self.open_blocks[message_id] = block_types(content)
 
     @event(MessageModified)
     def _message_modified(self, thread_id: str, message_id: str, metadata: dict[str, str] | None, actor: Actor) -> None:
@@ -212,3 +271,20 @@ class Thread(Aggregate):
     @event(MessageDeleted)
     def _message_deleted(self, thread_id: str, message_id: str, actor: Actor) -> None:
         self.messages[message_id] = DELETED
+        self.open_blocks.pop(message_id, None)
+
+    @event(MessageDeltaAppended)
+    def _message_delta_appended(
+        self, thread_id: str, message_id: str, content: list[dict[str, Any]], actor: Actor
+    ) -> None:
+        self.open_blocks[message_id] = check_delta(message_id, self.open_blocks[message_id], content)
+
+    @event(MessageCompleted)
+    def _message_completed(self, thread_id: str, message_id: str, actor: Actor) -> None:
+        self.messages[message_id] = COMPLETED
+        self.open_blocks.pop(message_id, None)
+
+    @event(MessageMarkedIncomplete)
+    def _message_marked_incomplete(self, thread_id: str, message_id: str, reason: str, actor: Actor) -> None:
+        self.messages[message_id] = INCOMPLETE
+        self.open_blocks.pop(message_id, None)
