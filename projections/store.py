@@ -242,7 +242,55 @@ class MessageStore:
         body = {"id": message_id, "object": "thread.message.deleted", "deleted": True}
         return self._submit(thread_id, execute, lambda _: (200, body), idempotency)
 
+    # --- writes of an assistant runtime (a message recorded as it is produced) --------
+
+    def append_to_message(
+        self,
+        actor: Actor,
+        thread_id: str,
+        message_id: str,
+        content: list[dict[str, Any]],
+        *,
+        idempotency: Idempotency | None = None,
+    ) -> Future[Outcome]:
+        """Append delta parts to an in-progress message; answers with the message so far."""
+        return self._change_message(
+            actor, thread_id, message_id, lambda t: t.append_to_message(message_id, content, actor), idempotency
+        )
+
+    def complete_message(
+        self, actor: Actor, thread_id: str, message_id: str, *, idempotency: Idempotency | None = None
+    ) -> Future[Outcome]:
+        """Mark an in-progress message completed."""
+        return self._change_message(
+            actor, thread_id, message_id, lambda t: t.complete_message(message_id, actor), idempotency
+        )
+
+    def mark_message_incomplete(
+        self, actor: Actor, thread_id: str, message_id: str, reason: str, *, idempotency: Idempotency | None = None
+    ) -> Future[Outcome]:
+        """Mark an in-progress message incomplete for ``reason``."""
+        return self._change_message(
+            actor, thread_id, message_id, lambda t: t.mark_message_incomplete(message_id, reason, actor), idempotency
+        )
+
     # --- helpers ----------------------------------------------------------------
+
+    def _change_message(
+        self,
+        actor: Actor,
+        thread_id: str,
+        message_id: str,
+        change: Callable[[Thread], None],
+        idempotency: Idempotency | None,
+    ) -> Future[Outcome]:
+        def execute(aggregate: Thread | None) -> Thread:
+            thread = self._owned(aggregate, actor, thread_id)
+            change(thread)
+            return thread
+
+        render = self._render_message(actor, thread_id, message_id)
+        return self._submit(thread_id, execute, render, idempotency)
 
     def _submit(
         self,
