@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,11 +127,12 @@ def other_client(server: Server) -> Iterator[object]:
 
 
 @pytest.fixture
-async def async_client(server: Server) -> object:
-    """The official async SDK client, as tenant alpha."""
+async def async_client(server: Server) -> AsyncIterator[object]:
+    """The official async SDK client, as tenant alpha (closed before its event loop is)."""
     from openai import AsyncOpenAI
 
-    return AsyncOpenAI(base_url=server.base_url, api_key="sk-test-alpha", max_retries=0)
+    async with AsyncOpenAI(base_url=server.base_url, api_key="sk-test-alpha", max_retries=0) as c:
+        yield c
 
 
 @pytest.fixture
