@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import orjson
 
 from domain.thread import Thread
+from projections.batch import RowBatch, Table
 from projections.sql import Cursor
 from projections.tables import ViewTables, record_position
 
 MESSAGES_PROJECTION = "messages"
 
-Statement = tuple[str, tuple[Any, ...]]
+THREAD_COLUMNS = (
+    "thread_id",
+    "tenant",
+    "created_at",
+    "metadata",
+    "tool_resources",
+    "modified_at",
+    "deleted_at",
+    "version",
+)
+MESSAGE_COLUMNS = (
+    "message_id",
+    "thread_id",
+    "tenant",
+    "seq",
+    "created_at",
+    "role",
+    "content",
+    "attachments",
+    "metadata",
+    "status",
+    "assistant_id",
+    "run_id",
+    "completed_at",
+    "incomplete_at",
+    "incomplete_details",
+    "modified_at",
+    "deleted_at",
+)
+
+Handler = Callable[[RowBatch, Any], None]
 
 
 class InlineProjector(Protocol):
@@ -34,34 +65,18 @@ def seconds(event: Any) -> int:
 
 
 class MessagesProjector:
-    """Applies thread events to one generation of the thread and message views."""
+    """Applies thread events to one generation of the thread and message views.
+
+    Each handler states row changes on a ``RowBatch``; the batch folds a whole page of events
+    into few statements (a thread touched by 50 events of the page is written once).
+    """
 
     def __init__(self, tables: ViewTables, name: str = MESSAGES_PROJECTION) -> None:
         self.tables = tables
         self.name = name
-        q = tables.dialect.q
-        t, m = tables.threads, tables.messages
-        self.insert_thread = q(
-            f"INSERT INTO {t} (thread_id, tenant, created_at, metadata, tool_resources,"
-            " modified_at, deleted_at, version) VALUES (%s, %s, %s, %s, %s, %s, NULL, %s)"
-        )
-        self.update_thread_metadata = q(
-            f"UPDATE {t} SET metadata = %s, modified_at = %s, version = %s WHERE thread_id = %s"
-        )
-        self.update_thread_tools = q(
-            f"UPDATE {t} SET tool_resources = %s, modified_at = %s, version = %s WHERE thread_id = %s"
-        )
-        self.update_thread_version = q(f"UPDATE {t} SET modified_at = %s, version = %s WHERE thread_id = %s")
-        self.delete_thread = q(f"UPDATE {t} SET deleted_at = %s, modified_at = %s, version = %s WHERE thread_id = %s")
-        self.insert_message = q(
-            f"INSERT INTO {m} (message_id, thread_id, tenant, seq, created_at, role, content,"
-            " attachments, metadata, status, assistant_id, run_id, completed_at, incomplete_at,"
-            " incomplete_details, modified_at, deleted_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, NULL, %s, NULL)"
-        )
-        self.update_message_metadata = q(f"UPDATE {m} SET metadata = %s, modified_at = %s WHERE message_id = %s")
-        self.delete_message = q(f"UPDATE {m} SET deleted_at = %s, modified_at = %s WHERE message_id = %s")
-        self._handlers: dict[type[Any], Callable[[Any], Iterable[Statement]]] = {
+        self.threads = Table(tables.threads, ("thread_id",), THREAD_COLUMNS)
+        self.messages = Table(tables.messages, ("message_id",), MESSAGE_COLUMNS)
+        self._handlers: dict[type[Any], Handler] = {
             Thread.Created: self._created,
             Thread.Modified: self._modified,
             Thread.Deleted: self._deleted,
@@ -70,92 +85,82 @@ class MessagesProjector:
             Thread.MessageDeleted: self._message_deleted,
         }
 
+    @property
+    def handles(self) -> frozenset[type[Any]]:
+        """The event classes this projector changes the views for."""
+        return frozenset(self._handlers)
+
     def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
         """Apply ``events`` and record ``position`` as the last one applied, in one transaction."""
-        pending: list[Statement] = []
+        batch = RowBatch(curs, self.tables.dialect)
         for event in events:
             handler = self._handlers.get(type(event))
             if handler is not None:
-                pending.extend(handler(event))
-        self._execute(curs, pending)
+                handler(batch, event)
+        batch.flush()
         if position is not None:
             record_position(curs, self.tables.dialect, self.name, position, now)
 
-    @staticmethod
-    def _execute(curs: Cursor, statements: list[Statement]) -> None:
-        # Consecutive runs of one statement go to the database as one executemany().
-        i = 0
-        while i < len(statements):
-            sql = statements[i][0]
-            j = i
-            while j < len(statements) and statements[j][0] is sql:
-                j += 1
-            if j - i == 1:
-                curs.execute(sql, statements[i][1])
-            else:
-                curs.executemany(sql, [params for _, params in statements[i:j]])
-            i = j
+    def _touch_thread(self, batch: RowBatch, e: Any, **values: Any) -> None:
+        values.update(modified_at=seconds(e), version=e.originator_version)
+        batch.update(self.threads, (e.thread_id,), values)
 
-    def _created(self, e: Any) -> Iterable[Statement]:
-        yield (
-            self.insert_thread,
-            (
-                e.thread_id,
-                e.tenant,
-                seconds(e),
-                dumps(e.metadata or {}),
-                dumps(e.tool_resources or {}),
-                seconds(e),
-                e.originator_version,
-            ),
+    def _created(self, batch: RowBatch, e: Any) -> None:
+        batch.insert(
+            self.threads,
+            {
+                "thread_id": e.thread_id,
+                "tenant": e.tenant,
+                "created_at": seconds(e),
+                "metadata": dumps(e.metadata or {}),
+                "tool_resources": dumps(e.tool_resources or {}),
+                "modified_at": seconds(e),
+                "deleted_at": None,
+                "version": e.originator_version,
+            },
         )
 
-    def _modified(self, e: Any) -> Iterable[Statement]:
-        key = e.thread_id
+    def _modified(self, batch: RowBatch, e: Any) -> None:
+        values: dict[str, Any] = {}
         if e.metadata is not None:
-            yield self.update_thread_metadata, (dumps(e.metadata), seconds(e), e.originator_version, key)
+            values["metadata"] = dumps(e.metadata)
         if e.tool_resources is not None:
-            yield (
-                self.update_thread_tools,
-                (
-                    dumps(e.tool_resources),
-                    seconds(e),
-                    e.originator_version,
-                    key,
-                ),
-            )
-        if e.metadata is None and e.tool_resources is None:
-            yield self.update_thread_version, (seconds(e), e.originator_version, key)
+            values["tool_resources"] = dumps(e.tool_resources)
+        self._touch_thread(batch, e, **values)
 
-    def _deleted(self, e: Any) -> Iterable[Statement]:
-        yield self.delete_thread, (seconds(e), seconds(e), e.originator_version, e.thread_id)
+    def _deleted(self, batch: RowBatch, e: Any) -> None:
+        self._touch_thread(batch, e, deleted_at=seconds(e))
 
-    def _message_created(self, e: Any) -> Iterable[Statement]:
-        yield (
-            self.insert_message,
-            (
-                e.message_id,
-                e.thread_id,
-                e.actor["tenant"],
-                e.seq,
-                seconds(e),
-                e.role,
-                dumps(e.content),
-                dumps(e.attachments),
-                dumps(e.metadata),
-                e.status,
-                e.assistant_id,
-                e.run_id,
-                seconds(e),
-            ),
+    def _message_created(self, batch: RowBatch, e: Any) -> None:
+        batch.insert(
+            self.messages,
+            {
+                "message_id": e.message_id,
+                "thread_id": e.thread_id,
+                "tenant": e.actor["tenant"],
+                "seq": e.seq,
+                "created_at": seconds(e),
+                "role": e.role,
+                "content": dumps(e.content),
+                "attachments": dumps(e.attachments),
+                "metadata": dumps(e.metadata),
+                "status": e.status,
+                "assistant_id": e.assistant_id,
+                "run_id": e.run_id,
+                "completed_at": None,
+                "incomplete_at": None,
+                "incomplete_details": None,
+                "modified_at": seconds(e),
+                "deleted_at": None,
+            },
         )
-        yield self.update_thread_version, (seconds(e), e.originator_version, e.thread_id)
+        self._touch_thread(batch, e)
 
-    def _message_modified(self, e: Any) -> Iterable[Statement]:
+    def _message_modified(self, batch: RowBatch, e: Any) -> None:
         if e.metadata is not None:
-            yield self.update_message_metadata, (dumps(e.metadata), seconds(e), e.message_id)
-        yield self.update_thread_version, (seconds(e), e.originator_version, e.thread_id)
+            batch.update(self.messages, (e.message_id,), {"metadata": dumps(e.metadata), "modified_at": seconds(e)})
+        self._touch_thread(batch, e)
 
-    def _message_deleted(self, e: Any) -> Iterable[Statement]:
-        yield self.delete_message, (seconds(e), seconds(e), e.message_id)
-        yield self.update_thread_version, (seconds(e), e.originator_version, e.thread_id)
+    def _message_deleted(self, batch: RowBatch, e: Any) -> None:
+        batch.update(self.messages, (e.message_id,), {"deleted_at": seconds(e), "modified_at": seconds(e)})
+        self._touch_thread(batch, e)
