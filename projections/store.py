@@ -12,6 +12,7 @@ from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
 from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread_id
 from domain.thread import Actor, Thread
 from projections.database import Database, open_database
+from projections.history import History
 from projections.projector import MESSAGES_PROJECTION, InlineProjector, MessagesProjector
 from projections.signal import EventSignal
 from projections.sql import Cursor
@@ -53,6 +54,8 @@ class MessageStore:
         self.projector = MessagesProjector(tables)
         # Views updated in the transaction that records the events (read-your-writes).
         self.inline_projectors: list[InlineProjector] = [self.projector]
+        self.history = History(self)  # the audit history, projected inline too
+        self.inline_projectors.append(self.history.projector)
         self.signal = EventSignal()
         self.signal = EventSignal()
 

@@ -1,0 +1,219 @@
+"""Queries over the history tables: a thread's event log, a message's versions, a thread at a version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.history_render import UnknownEvent, event_version, keyset, render_event, render_version
+from projections.history_state import MESSAGE_FIELDS
+from projections.history_tables import HistoryTables
+from projections.sql import Cursor
+from projections.views import Page, UnknownCursor, render_message, render_thread
+
+_M = ", ".join(f"m.{f} AS {f}" for f in MESSAGE_FIELDS if f not in ("message_id", "thread_id"))
+_E = "e.thread_id AS thread_id, e.version AS version, e.type AS type, e.message_id AS message_id,"
+_E += " e.actor AS actor, e.recorded_us AS recorded_us, e.data AS data, m.deleted AS deleted"
+
+
+class HistoryView:
+    """Reads one generation of the history tables; tenancy is checked by the caller with ``owner``."""
+
+    def __init__(self, tables: HistoryTables) -> None:
+        self.tables = tables
+        self.q = tables.dialect.q
+        e, m = tables.events, tables.messages
+        self.from_events = f" FROM {e} e LEFT JOIN {m} m ON m.message_id = e.message_id AND m.valid_from = e.version"
+        self.from_versions = f" FROM {m} m JOIN {e} e ON e.thread_id = m.thread_id AND e.version = m.valid_from"
+
+    def _one(self, curs: Cursor, sql: str, params: tuple[Any, ...]) -> Any:
+        curs.execute(self.q(sql), params)
+        return curs.fetchone()
+
+    def owner(self, curs: Cursor, thread_id: str) -> str | None:
+        """The tenant a thread belongs to (deleted or not), or None if it never existed."""
+        row = self._one(curs, f"SELECT tenant FROM {self.tables.threads} WHERE thread_id = %s LIMIT 1", (thread_id,))
+        return None if row is None else str(row["tenant"])
+
+    def head(self, curs: Cursor, thread_id: str) -> int:
+        """The thread's latest version (0 if it has none)."""
+        sql = f"SELECT version FROM {self.tables.events} WHERE thread_id = %s ORDER BY version DESC LIMIT 1"
+        row = self._one(curs, sql, (thread_id,))
+        return 0 if row is None else int(row["version"])
+
+    def version_at(self, curs: Cursor, thread_id: str, at_us: int) -> int:
+        """The thread's version at an instant (0 before it was created): the index on time finds it."""
+        sql = (
+            f"SELECT version FROM {self.tables.events} WHERE thread_id = %s AND recorded_us <= %s"
+            " ORDER BY recorded_us DESC, version DESC LIMIT 1"
+        )
+        row = self._one(curs, sql, (thread_id, at_us))
+        return 0 if row is None else int(row["version"])
+
+    def thread_at(self, curs: Cursor, thread_id: str, version: int) -> dict[str, Any] | None:
+        """The thread as it was at ``version``, or None if it did not exist or was deleted then."""
+        sql = (
+            f"SELECT thread_id, created_at, metadata, tool_resources, deleted FROM {self.tables.threads}"
+            " WHERE thread_id = %s AND valid_from <= %s ORDER BY valid_from DESC LIMIT 1"
+        )
+        row = self._one(curs, sql, (thread_id, version))
+        return None if row is None or row["deleted"] else render_thread(row)
+
+    def messages_at(
+        self,
+        curs: Cursor,
+        thread_id: str,
+        version: int,
+        *,
+        limit: int,
+        order: str,
+        after: str | None = None,
+        before: str | None = None,
+        run_id: str | None = None,
+    ) -> Page:
+        """A keyset page of the messages live at ``version``; only messages created by then are scanned."""
+        row = self._one(
+            curs,
+            f"SELECT seq_high FROM {self.tables.events} WHERE thread_id = %s AND version = %s",
+            (thread_id, version),
+        )
+        seq_high = 0 if row is None else int(row["seq_high"])
+        sql = (
+            f"SELECT {', '.join(MESSAGE_FIELDS)} FROM {self.tables.messages} WHERE thread_id = %s AND seq <= %s"
+            " AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) AND deleted = 0"
+        )
+        params: list[Any] = [thread_id, seq_high, version, version]
+        if run_id is not None:
+            sql += " AND run_id = %s"
+            params.append(run_id)
+        after_seq = self._seq(curs, thread_id, "after", after)
+        before_seq = self._seq(curs, thread_id, "before", before)
+        return keyset(
+            curs,
+            self.q,
+            sql,
+            params,
+            "seq",
+            render_message,
+            limit=limit,
+            order=order,
+            after=after_seq,
+            before=before_seq,
+        )
+
+    def events(
+        self,
+        curs: Cursor,
+        thread_id: str,
+        *,
+        limit: int,
+        order: str,
+        after: str | None = None,
+        before: str | None = None,
+        message_id: str | None = None,
+        type: str | None = None,
+    ) -> Page:
+        """A keyset page of a thread's events, by version."""
+        sql = f"SELECT {_E}, {_M}{self.from_events} WHERE e.thread_id = %s"
+        params: list[Any] = [thread_id]
+        if message_id is not None:
+            sql += " AND e.message_id = %s"
+            params.append(message_id)
+        if type is not None:
+            sql += " AND e.type = %s"
+            params.append(type)
+        after_v = self._version(curs, thread_id, "after", after)
+        before_v = self._version(curs, thread_id, "before", before)
+        return keyset(
+            curs,
+            self.q,
+            sql,
+            params,
+            "e.version",
+            render_event,
+            limit=limit,
+            order=order,
+            after=after_v,
+            before=before_v,
+        )
+
+    def versions(
+        self,
+        curs: Cursor,
+        thread_id: str,
+        message_id: str,
+        *,
+        limit: int,
+        order: str,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> Page:
+        """A keyset page of a message's versions: one per event that changed it."""
+        sql = f"SELECT {_E}, {_M}{self.from_versions} WHERE m.message_id = %s AND m.thread_id = %s"
+        after_v = self._version(curs, thread_id, "after", after)
+        before_v = self._version(curs, thread_id, "before", before)
+        return keyset(
+            curs,
+            self.q,
+            sql,
+            [message_id, thread_id],
+            "m.valid_from",
+            render_version,
+            limit=limit,
+            order=order,
+            after=after_v,
+            before=before_v,
+        )
+
+    def has_message(self, curs: Cursor, thread_id: str, message_id: str) -> bool:
+        """Whether the message ever existed in this thread."""
+        sql = f"SELECT seq FROM {self.tables.messages} WHERE message_id = %s AND thread_id = %s LIMIT 1"
+        return self._one(curs, sql, (message_id, thread_id)) is not None
+
+    def export_page(
+        self, curs: Cursor, *, tenant: str | None, since_us: int | None, after: tuple[str, int] | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Events of every thread, by thread and version, starting after ``(thread_id, version)``."""
+        sql, params = self._export_filter(f"SELECT {_E}, {_M}{self.from_events} WHERE 1 = 1", tenant, since_us)
+        if after is not None:
+            sql += " AND (e.thread_id > %s OR (e.thread_id = %s AND e.version > %s))"
+            params += [after[0], after[0], after[1]]
+        sql += " ORDER BY e.thread_id, e.version LIMIT %s"
+        curs.execute(self.q(sql), [*params, limit])
+        return [render_event(row) for row in curs.fetchall()]
+
+    def count(self, curs: Cursor, *, tenant: str | None, since_us: int | None) -> int:
+        """How many events ``export_page`` walks through."""
+        sql, params = self._export_filter(
+            f"SELECT COUNT(*) AS n FROM {self.tables.events} e WHERE 1 = 1", tenant, since_us
+        )
+        curs.execute(self.q(sql), params)
+        return int(curs.fetchone()["n"])
+
+    @staticmethod
+    def _export_filter(sql: str, tenant: str | None, since_us: int | None) -> tuple[str, list[Any]]:
+        params: list[Any] = []
+        if tenant is not None:
+            sql += " AND e.tenant = %s"
+            params.append(tenant)
+        if since_us is not None:
+            sql += " AND e.recorded_us >= %s"
+            params.append(since_us)
+        return sql, params
+
+    def _seq(self, curs: Cursor, thread_id: str, param: str, message_id: str | None) -> int | None:
+        if message_id is None:
+            return None
+        sql = f"SELECT seq FROM {self.tables.messages} WHERE message_id = %s AND thread_id = %s LIMIT 1"
+        row = self._one(curs, sql, (message_id, thread_id))
+        if row is None:
+            raise UnknownCursor(param, message_id)
+        return int(row["seq"])
+
+    def _version(self, curs: Cursor, thread_id: str, param: str, candidate: str | None) -> int | None:
+        if candidate is None:
+            return None
+        version = event_version(thread_id, candidate)
+        sql = f"SELECT version FROM {self.tables.events} WHERE thread_id = %s AND version = %s"
+        if version is None or self._one(curs, sql, (thread_id, version)) is None:
+            raise UnknownEvent(param, candidate)
+        return version
