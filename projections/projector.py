@@ -7,7 +7,8 @@ from typing import Any, Protocol
 
 import orjson
 
-from domain.thread import Thread
+from domain.content import apply_delta
+from domain.thread import COMPLETED, INCOMPLETE, Thread
 from projections.batch import RowBatch, Table
 from projections.sql import Cursor
 from projections.tables import ViewTables, record_position
@@ -83,6 +84,9 @@ class MessagesProjector:
             Thread.MessageCreated: self._message_created,
             Thread.MessageModified: self._message_modified,
             Thread.MessageDeleted: self._message_deleted,
+            Thread.MessageDeltaAppended: self._message_delta_appended,
+            Thread.MessageCompleted: self._message_completed,
+            Thread.MessageMarkedIncomplete: self._message_marked_incomplete,
         }
 
     @property
@@ -163,4 +167,26 @@ class MessagesProjector:
 
     def _message_deleted(self, batch: RowBatch, e: Any) -> None:
         batch.update(self.messages, (e.message_id,), {"deleted_at": seconds(e), "modified_at": seconds(e)})
+        self._touch_thread(batch, e)
+
+    def _message_delta_appended(self, batch: RowBatch, e: Any) -> None:
+        row = batch.row(self.messages, (e.message_id,))  # read-modify-write: the content so far, in this batch
+        if row is not None:
+            row["content"] = dumps(apply_delta(orjson.loads(row["content"]), e.content))
+            row["modified_at"] = seconds(e)
+        self._touch_thread(batch, e)
+
+    def _message_completed(self, batch: RowBatch, e: Any) -> None:
+        values = {"status": COMPLETED, "completed_at": seconds(e), "modified_at": seconds(e)}
+        batch.update(self.messages, (e.message_id,), values)
+        self._touch_thread(batch, e)
+
+    def _message_marked_incomplete(self, batch: RowBatch, e: Any) -> None:
+        values = {
+            "status": INCOMPLETE,
+            "incomplete_at": seconds(e),
+            "incomplete_details": dumps({"reason": e.reason}),
+            "modified_at": seconds(e),
+        }
+        batch.update(self.messages, (e.message_id,), values)
         self._touch_thread(batch, e)
