@@ -13,7 +13,7 @@ from api.auth import keyring_for
 from api.errors import install_error_handlers
 from api.middleware import Authenticate, LimitBody, RequestLog
 from api.responses import JSONBody
-from api.routes import messages, threads
+from api.routes import history, messages, threads
 from api.settings import Settings
 from projections.store import MessageStore
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         strict_content_type=False,  # a JSON body without a Content-Type header is read as JSON
     )
     install_error_handlers(app)
+    app.include_router(history.router)  # first: it takes only the point-in-time reads of its paths
     app.include_router(threads.router)
     app.include_router(messages.router)
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.validation import PARAM, invalid, kind_of
+from api.validation import invalid, kind_of
 
 MAX_METADATA_PAIRS = 16
 MAX_METADATA_KEY = 64
@@ -80,31 +80,31 @@ def check_metadata(value: Any) -> Any:
         return None
     if not isinstance(value, dict):
         raise invalid(
-            f"Invalid type for '{PARAM}': expected an object, but got {kind_of(value)} instead.",
+            f"Invalid type for 'metadata': expected an object, but got {kind_of(value)} instead.",
             code="invalid_type",
         )
     if len(value) > MAX_METADATA_PAIRS:
         raise invalid(
-            f"Invalid '{PARAM}': too many properties. Expected an object with at most {MAX_METADATA_PAIRS}"
+            f"Invalid 'metadata': too many properties. Expected an object with at most {MAX_METADATA_PAIRS}"
             f" properties, but got an object with {len(value)} properties instead.",
             code="object_above_max_properties",
         )
     for key, item in value.items():
         if len(key) > MAX_METADATA_KEY:
             raise invalid(
-                f"Invalid '{PARAM}': string too long. Expected a string with maximum length"
+                f"Invalid 'metadata': string too long. Expected a string with maximum length"
                 f" {MAX_METADATA_KEY}, but got a string with length {len(key)} instead.",
                 code="string_above_max_length",
             )
         if not isinstance(item, str):
             raise invalid(
-                f"Invalid type for '{PARAM}': expected a string, but got {kind_of(item)} instead.",
+                f"Invalid type for 'metadata.{key}': expected a string, but got {kind_of(item)} instead.",
                 param=key,
                 code="invalid_type",
             )
         if len(item) > MAX_METADATA_VALUE:
             raise invalid(
-                f"Invalid '{PARAM}': string too long. Expected a string with maximum length"
+                f"Invalid 'metadata.{key}': string too long. Expected a string with maximum length"
                 f" {MAX_METADATA_VALUE}, but got a string with length {len(item)} instead.",
                 param=key,
                 code="string_above_max_length",
@@ -117,26 +117,26 @@ def check_content(value: Any) -> Any:
     if isinstance(value, str):
         if not value:
             raise invalid(
-                f"Invalid '{PARAM}': string too short. Expected a string with minimum length 1,"
+                "Invalid 'content': string too short. Expected a string with minimum length 1,"
                 " but got an empty string instead.",
                 code="string_below_min_length",
             )
         if len(value) > MAX_TEXT:
             raise invalid(
-                f"Invalid '{PARAM}': string too long. Expected a string with maximum length {MAX_TEXT},"
+                f"Invalid 'content': string too long. Expected a string with maximum length {MAX_TEXT},"
                 f" but got a string with length {len(value)} instead.",
                 code="string_above_max_length",
             )
         return value
     if not isinstance(value, list):
         raise invalid(
-            f"Invalid type for '{PARAM}': expected one of a string or an array of content parts,"
+            f"Invalid type for 'content': expected one of a string or an array of content parts,"
             f" but got {kind_of(value)} instead.",
             code="invalid_type",
         )
     if not value:
         raise invalid(
-            f"Invalid '{PARAM}': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            "Invalid 'content': empty array. Expected an array with minimum length 1, but got an empty array instead.",
             code="empty_array",
         )
     for i, part in enumerate(value):
@@ -145,9 +145,10 @@ def check_content(value: Any) -> Any:
 
 
 def _check_part(i: int, part: Any) -> None:
+    where = f"content[{i}]"
     if not isinstance(part, dict):
         raise invalid(
-            f"Invalid type for '{PARAM}': expected an object, but got {kind_of(part)} instead.",
+            f"Invalid type for '{where}': expected an object, but got {kind_of(part)} instead.",
             param=f"[{i}]",
             code="invalid_type",
         )
@@ -155,7 +156,7 @@ def _check_part(i: int, part: Any) -> None:
     if kind not in ("text", "image_url", "image_file"):
         if kind is None:
             raise invalid(
-                f"Missing required parameter: '{PARAM}'.",
+                f"Missing required parameter: '{where}.type'.",
                 param=f"[{i}].type",
                 code="missing_required_parameter",
             )
@@ -166,13 +167,13 @@ def _check_part(i: int, part: Any) -> None:
     for key in part:
         if key not in ("type", kind):
             raise invalid(
-                f"Unrecognized request argument supplied: {PARAM}",
+                f"Unrecognized request argument supplied: {where}.{key}",
                 param=f"[{i}].{key}",
                 code="unknown_parameter",
             )
     if kind not in part:
         raise invalid(
-            f"Missing required parameter: '{PARAM}'.",
+            f"Missing required parameter: '{where}.{kind}'.",
             param=f"[{i}].{kind}",
             code="missing_required_parameter",
         )
@@ -180,20 +181,20 @@ def _check_part(i: int, part: Any) -> None:
     if kind == "text":
         if not isinstance(body, str):
             raise invalid(
-                f"Invalid type for '{PARAM}': expected a string, but got {kind_of(body)} instead.",
+                f"Invalid type for '{where}.text': expected a string, but got {kind_of(body)} instead.",
                 param=f"[{i}].text",
                 code="invalid_type",
             )
         if not body:
             raise invalid(
-                f"Invalid '{PARAM}': string too short. Expected a string with minimum length 1,"
+                f"Invalid '{where}.text': string too short. Expected a string with minimum length 1,"
                 " but got an empty string instead.",
                 param=f"[{i}].text",
                 code="string_below_min_length",
             )
         if len(body) > MAX_TEXT:
             raise invalid(
-                f"Invalid '{PARAM}': string too long. Expected a string with maximum length"
+                f"Invalid '{where}.text': string too long. Expected a string with maximum length"
                 f" {MAX_TEXT}, but got a string with length {len(body)} instead.",
                 param=f"[{i}].text",
                 code="string_above_max_length",
@@ -202,25 +203,25 @@ def _check_part(i: int, part: Any) -> None:
     field = "url" if kind == "image_url" else "file_id"
     if not isinstance(body, dict):
         raise invalid(
-            f"Invalid type for '{PARAM}': expected an object, but got {kind_of(body)} instead.",
+            f"Invalid type for '{where}.{kind}': expected an object, but got {kind_of(body)} instead.",
             param=f"[{i}].{kind}",
             code="invalid_type",
         )
     for key in body:
         if key not in (field, "detail"):
             raise invalid(
-                f"Unrecognized request argument supplied: {PARAM}",
+                f"Unrecognized request argument supplied: {where}.{kind}.{key}",
                 param=f"[{i}].{kind}.{key}",
                 code="unknown_parameter",
             )
     if field not in body:
         raise invalid(
-            f"Missing required parameter: '{PARAM}'.",
+            f"Missing required parameter: '{where}.{kind}.{field}'.",
             param=f"[{i}].{kind}.{field}",
             code="missing_required_parameter",
         )
     if not isinstance(body[field], str) or not body[field]:
-        raise invalid(f"Invalid '{PARAM}': expected a non-empty string.", param=f"[{i}].{kind}.{field}")
+        raise invalid(f"Invalid '{where}.{kind}.{field}': expected a non-empty string.", param=f"[{i}].{kind}.{field}")
     detail = body.get("detail")
     if detail is not None and detail not in DETAILS:
         raise invalid(

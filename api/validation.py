@@ -22,15 +22,11 @@ TYPE_NAMES = {
 }
 
 
-PARAM = "{param}"
-"""Stands, in a message of ``invalid``, for the full name of the parameter (``messages[0].content[1].text``)."""
-
-
 def invalid(message: str, param: str | None = None, code: str = "invalid_value") -> PydanticCustomError:
     """An error raised by our own validators; ``param`` is relative to the field validated.
 
-    The first ``{param}`` in ``message`` becomes the full parameter name, which only the
-    location of the error knows (the same body can be nested in a new thread's messages).
+    The message names the parameter from the field on (``'content[0].text'``); where the field
+    is nested (a new thread's ``messages[1].content``) the full name replaces it.
     """
     return PydanticCustomError("openai", "{message}", {"message": message, "param": param, "code": code})
 
@@ -84,8 +80,12 @@ def describe_validation_error(errors: Sequence[Any]) -> tuple[str, str | None, s
     if kind == "openai":
         base = param_path(loc)
         sub = ctx.get("param")
-        param = base if not sub else (f"{base}{sub}" if sub.startswith("[") or not base else f"{base}.{sub}")
-        return str(ctx.get("message")).replace(PARAM, param or "", 1), param, str(ctx.get("code") or "invalid_value")
+        param = _joined(base, sub)
+        message = str(ctx.get("message"))
+        relative = _joined(str(loc[-1]), sub) if loc else None
+        if relative and param and relative != param:
+            message = message.replace(relative, param, 1)
+        return message, param, str(ctx.get("code") or "invalid_value")
     param = param_path(loc)
     if kind == "missing":
         if param is None:
@@ -166,3 +166,9 @@ def _most_telling(errors: Sequence[Any]) -> Any:
 
 def _quote(value: Any) -> str:
     return f"'{value}'" if isinstance(value, str) else repr(value)
+
+
+def _joined(base: str | None, sub: str | None) -> str | None:
+    if not sub:
+        return base
+    return f"{base}{sub}" if sub.startswith("[") or not base else f"{base}.{sub}"
