@@ -20,15 +20,15 @@ from projections.writer import Idempotency, Outcome
 MAX_IDEMPOTENCY_KEY = 255
 
 
-def get_principal(request: Request) -> Principal:
-    """The caller, authenticated by the middleware."""
+async def get_principal(request: Request) -> Principal:
+    """The caller, authenticated by the middleware (async: a plain def would cost a thread-pool hop)."""
     principal = request.scope.get("state", {}).get("principal")
     if not isinstance(principal, Principal):  # only reachable if a route is mounted outside /v1
         raise APIError(401, "You didn't provide an API key.", code="invalid_api_key")
     return principal
 
 
-def get_store(request: Request) -> MessageStore:
+async def get_store(request: Request) -> MessageStore:
     """The store this process serves."""
     store: MessageStore = request.app.state.store
     return store
