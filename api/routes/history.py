@@ -1,0 +1,176 @@
+"""Audit and history: a thread's event log, a message's versions, and threads as they were at a moment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Query
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
+from starlette.types import Scope
+
+from api.deps import PrincipalDep, StoreDep
+from api.errors import APIError
+from api.responses import JSONBody
+from projections.history import InvalidPointInTime, PointInTime, instant_us
+from projections.views import Page
+
+T = TypeVar("T")
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+Order = Annotated[Literal["asc", "desc"], Query()]
+Cursor = Annotated[str | None, Query()]
+AsOf = Annotated[
+    str | None,
+    Query(description="An instant: Unix seconds (decimals allowed) or RFC 3339 with a time zone."),
+]
+Version = Annotated[int | None, Query(ge=1, description="An aggregate version of the thread (see its events).")]
+
+
+class PointInTimeRoute(APIRoute):
+    """A route that only takes requests asking for a point in time (``as_of`` or ``version``).
+
+    It sits in front of the live route of the same path, which keeps every other request.
+    """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if "as_of" not in query and "version" not in query:
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+audit = APIRouter(prefix="/v1/threads/{thread_id}", tags=["history"])
+past = APIRouter(prefix="/v1/threads/{thread_id}", tags=["history"], route_class=PointInTimeRoute)
+
+
+def as_list(page: Page, key: str = "id") -> JSONBody:
+    """The list object of a page; ``key`` names the item field that ``first_id``/``last_id`` carry."""
+    data = page.data
+    return JSONBody(
+        {
+            "object": "list",
+            "data": data,
+            "first_id": data[0][key] if data else None,
+            "last_id": data[-1][key] if data else None,
+            "has_more": page.has_more,
+        }
+    )
+
+
+def point_in_time(as_of: str | None, version: int | None) -> PointInTime:
+    """Validate ``as_of``/``version`` (exactly one) into a point in time."""
+    if as_of is not None and version is not None:
+        raise APIError(400, "Give either 'as_of' or 'version', not both.", param="as_of", code="invalid_value")
+    if version is not None:
+        return PointInTime(version=version)
+    try:
+        return PointInTime(at_us=instant_us(as_of or ""))
+    except InvalidPointInTime as e:
+        raise APIError(400, str(e), param=e.param, code="invalid_value") from None
+
+
+async def answer(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a history read in the thread pool, turning an unreachable point in time into a 400."""
+    try:
+        return await run_in_threadpool(call, *args, **kwargs)
+    except InvalidPointInTime as e:
+        raise APIError(400, str(e), param=e.param, code="invalid_value") from None
+
+
+@audit.get("/events", summary="List a thread's events")
+async def list_events(
+    thread_id: str,
+    principal: PrincipalDep,
+    store: StoreDep,
+    limit: Limit = 20,
+    order: Order = "desc",
+    after: Cursor = None,
+    before: Cursor = None,
+    message_id: Annotated[str | None, Query(description="Only the events of this message.")] = None,
+    type: Annotated[str | None, Query(description="Only events of this type, e.g. thread.message.deleted.")] = None,
+) -> JSONBody:
+    """Every change to a thread in recorded order, who made it and what it changed; deleted threads included."""
+    page = await answer(
+        store.history.events,
+        principal.tenant,
+        thread_id,
+        limit=limit,
+        order=order,
+        after=after or None,
+        before=before or None,
+        message_id=message_id or None,
+        type=type or None,
+    )
+    return as_list(page)
+
+
+@audit.get("/messages/{message_id}/versions", summary="List a message's versions")
+async def list_versions(
+    thread_id: str,
+    message_id: str,
+    principal: PrincipalDep,
+    store: StoreDep,
+    limit: Limit = 20,
+    order: Order = "desc",
+    after: Cursor = None,
+    before: Cursor = None,
+) -> JSONBody:
+    """The message as each of its events left it, with the event's id, time and actor; deletion included."""
+    page = await answer(
+        store.history.versions,
+        principal.tenant,
+        thread_id,
+        message_id,
+        limit=limit,
+        order=order,
+        after=after or None,
+        before=before or None,
+    )
+    return as_list(page, "event_id")
+
+
+@past.get("", summary="Retrieve a thread as it was", include_in_schema=False)
+async def retrieve_thread_at(
+    thread_id: str, principal: PrincipalDep, store: StoreDep, as_of: AsOf = None, version: Version = None
+) -> JSONBody:
+    """The thread as it was at ``as_of`` or at ``version``."""
+    at = point_in_time(as_of, version)
+    return JSONBody(await answer(store.history.thread_at, principal.tenant, thread_id, at))
+
+
+@past.get("/messages", summary="List a thread's messages as they were", include_in_schema=False)
+async def list_messages_at(
+    thread_id: str,
+    principal: PrincipalDep,
+    store: StoreDep,
+    as_of: AsOf = None,
+    version: Version = None,
+    limit: Limit = 20,
+    order: Order = "desc",
+    after: Cursor = None,
+    before: Cursor = None,
+    run_id: Cursor = None,
+) -> JSONBody:
+    """The thread's messages as they were at ``as_of`` or at ``version``, with the usual pagination."""
+    at = point_in_time(as_of, version)
+    page = await answer(
+        store.history.messages_at,
+        principal.tenant,
+        thread_id,
+        at,
+        limit=limit,
+        order=order,
+        after=after or None,
+        before=before or None,
+        run_id=run_id or None,
+    )
+    return as_list(page)
+
+
+router = APIRouter()
+router.include_router(past)
+router.include_router(audit)
