@@ -10,6 +10,7 @@ import uvicorn
 from rich.console import Console
 
 from api.auth import generated_key
+from api.history_cli import register as register_history
 from api.settings import Settings
 
 cli = typer.Typer(
@@ -85,6 +86,9 @@ def _safe(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://…@{rest.split('@', 1)[1]}"
     return url
+
+
+register_history(cli)  # history, replay, export-events
 
 
 def main() -> None:
