@@ -13,12 +13,12 @@ Row = dict[str, Any]
 
 COPY_THRESHOLD = 64  # rows; below it a plain executemany costs less than starting a COPY
 
-# How an accumulated column merges a new value into the stored one: (PostgreSQL, SQLite).
+# How an accumulated column merges a new value into the stored one: (PostgreSQL, SQLite); NULL never wins.
 MERGES = {
     "sum": ("{t}.{c} + excluded.{c}", "{t}.{c} + excluded.{c}"),
-    "min": ("LEAST({t}.{c}, excluded.{c})", "min({t}.{c}, excluded.{c})"),
-    "max": ("GREATEST({t}.{c}, excluded.{c})", "max({t}.{c}, excluded.{c})"),
-    "first": ("{t}.{c}", "{t}.{c}"),
+    "min": ("LEAST({t}.{c}, excluded.{c})", "coalesce(min({t}.{c}, excluded.{c}), {t}.{c}, excluded.{c})"),
+    "max": ("GREATEST({t}.{c}, excluded.{c})", "coalesce(max({t}.{c}, excluded.{c}), {t}.{c}, excluded.{c})"),
+    "first": ("coalesce({t}.{c}, excluded.{c})", "coalesce({t}.{c}, excluded.{c})"),
     "last": ("excluded.{c}", "excluded.{c}"),
 }
 
@@ -44,7 +44,9 @@ def _merge(op: str, old: Any, new: Any) -> Any:
         return new if old is None else old if new is None else min(old, new)
     if op == "max":
         return new if old is None else old if new is None else max(old, new)
-    return old if op == "first" else new
+    if op == "first":
+        return new if old is None else old
+    return new
 
 
 class RowBatch:
@@ -140,7 +142,7 @@ class RowBatch:
         )
         sql = (
             f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('%s' for _ in columns)})"
-            f" ON CONFLICT ({', '.join(table.key)}) DO UPDATE SET {sets}"
+            f" ON CONFLICT ({', '.join(table.key)}) DO " + (f"UPDATE SET {sets}" if sets else "NOTHING")
         )
         run(self.curs, self.dialect.q(sql), [tuple(r.get(c) for c in columns) for r in rows.values()])
 

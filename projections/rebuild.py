@@ -1,73 +1,186 @@
-"""Rebuild the thread and message views from the event log beside the live ones, then swap them in."""
+"""Rebuild a projection beside its live tables and take over atomically; verify one against a scratch copy."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from projections.projector import MESSAGES_PROJECTION, MessagesProjector
+from projections.events import EventReader
+from projections.locks import holding
+from projections.projector import MESSAGES_PROJECTION
+from projections.registry import PROJECTIONS, Projection, inline_projections, projection
 from projections.sql import Cursor
-from projections.tables import ViewTables, forget_position, read_position, record_position
+from projections.tables import forget_position, lock_position, read_position, record_position
 
 if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+    from projections.database import Database
     from projections.store import MessageStore
 
 REBUILD_SUFFIX = "_rebuild"
-REBUILD_PROJECTION = MESSAGES_PROJECTION + REBUILD_SUFFIX
-PAGE = 5000
+VERIFY_SUFFIX = "_verify"
+PAGE = 10_000
 
 Progress = Callable[[int, int], None]
+"""Called with (position reached, head of the log) after each page."""
 
 
-def rebuild_messages_view(store: MessageStore, progress: Progress | None = None, *, page: int = PAGE) -> int:
-    """Rebuild the views and return the number of events applied.
+@dataclass(frozen=True)
+class Difference:
+    """Rows of one table that only the live view has, and rows only the fresh build has."""
 
-    The copy is built in tables beside the live ones while the API keeps serving and recording;
-    a rebuild that was interrupted resumes where its copy stopped. The last events are applied
-    with new events held back, and the copy takes the live tables' names in the same transaction.
+    table: str
+    only_live: int
+    only_fresh: int
+
+
+def rebuild(
+    database: Database, app: Application[Any], target: Projection, progress: Progress | None = None, *, page: int = PAGE
+) -> int:
+    """Rebuild ``target`` from the whole log and swap it in; return the number of events applied.
+
+    The copy is built in tables beside the live ones (suffix ``_rebuild``) page by page, each page
+    one transaction with its position, so a rebuild that was killed resumes where it stopped. The
+    last events are applied with new events held back, and the copy takes the live tables' names
+    in that same transaction: readers see the old view or the new one, never a broken one.
     """
-    database = store.database
-    live = database.live_tables
-    shadow = ViewTables(database.dialect, suffix=REBUILD_SUFFIX)
-    projector = MessagesProjector(shadow, name=REBUILD_PROJECTION)
+    with holding(database, f"rebuild-{target.name}"):
+        return _rebuild(database, app, target, progress, page)
+
+
+def _rebuild(
+    database: Database, app: Application[Any], target: Projection, progress: Progress | None, page: int
+) -> int:
+    dialect = database.dialect
+    shadow_name = target.name + REBUILD_SUFFIX
+    shadow = target.generation(dialect, REBUILD_SUFFIX)
+    projector = target.build(dialect, REBUILD_SUFFIX)
+    reader = EventReader(app, target.handles(dialect))
     with database.transaction() as curs:
-        position = read_position(curs, database.dialect, REBUILD_PROJECTION)
-        if position is None:
+        position = read_position(curs, dialect, shadow_name)
+        if position is None:  # nothing to resume: start from an empty copy
             shadow.drop(curs)
         shadow.create(curs)
-    position = position or 0
-    head = store.app.recorder.max_notification_id() or 0
-    applied = 0
-    while True:
-        with database.transaction() as curs:
-            count, position = _apply_page(store, projector, curs, position, page)
-        applied += count
-        if progress is not None:
-            progress(position, max(head, position))
-        if count < page:
-            break
+    start = position = position or 0
+    applied = _catch_up(database, reader, projector, position, page, progress)
     with database.transaction(lock_events=True) as curs:
-        while True:
-            count, position = _apply_page(store, projector, curs, position, page)
-            applied += count
-            if count < page:
-                break
-        shadow.replace(curs, live)
-        record_position(curs, database.dialect, MESSAGES_PROJECTION, position, int(time.time()))
-        forget_position(curs, database.dialect, REBUILD_PROJECTION)
+        lock_position(curs, dialect, target.name)  # the worker waits for us
+        position = read_position(curs, dialect, shadow_name) or start
+        head = reader.head()
+        applied += _apply_until(curs, reader, projector, position, head, page)
+        shadow.replace(curs, target.generation(dialect))
+        record_position(curs, dialect, target.name, head, int(time.time()))
+        forget_position(curs, dialect, shadow_name)
     if progress is not None:
-        progress(position, position)
+        progress(head, head)
     return applied
 
 
-def _apply_page(
-    store: MessageStore, projector: MessagesProjector, curs: Cursor, position: int, page: int
-) -> tuple[int, int]:
-    notifications = store.app.recorder.select_notifications(start=position, limit=page, inclusive_of_start=False)
-    if not notifications:
-        return 0, position
-    events = [store.app.mapper.to_domain_event(n) for n in notifications]
-    last = notifications[-1].id
-    projector.apply(curs, events, last, int(time.time()))
-    return len(notifications), last
+def verify(
+    database: Database, app: Application[Any], target: Projection, progress: Progress | None = None, *, page: int = PAGE
+) -> list[Difference]:
+    """Build ``target`` from scratch into scratch tables, compare them with the live ones, drop them.
+
+    Returns the tables that differ (empty when the live view is exactly what the log says). The
+    comparison runs with new events held back, at the live projection's own position.
+    """
+    dialect = database.dialect
+    scratch_name = target.name + VERIFY_SUFFIX
+    scratch = target.generation(dialect, VERIFY_SUFFIX)
+    projector = target.build(dialect, VERIFY_SUFFIX)
+    reader = EventReader(app, target.handles(dialect))
+    with holding(database, f"verify-{target.name}"):
+        with database.transaction() as curs:
+            scratch.drop(curs)
+            forget_position(curs, dialect, scratch_name)
+            scratch.create(curs)
+            stop = read_position(curs, dialect, target.name) or 0
+        _catch_up(database, reader, projector, 0, page, progress, stop=stop)
+        with database.transaction(lock_events=True) as curs:
+            live_position = lock_position(curs, dialect, target.name)
+            position = read_position(curs, dialect, scratch_name) or 0
+            _apply_until(curs, reader, projector, position, live_position, page)
+            differences = [
+                _compare(curs, fresh, current)
+                for fresh, current in zip(
+                    target.table_names(dialect, VERIFY_SUFFIX), target.table_names(dialect), strict=True
+                )
+            ]
+            scratch.drop(curs)
+            forget_position(curs, dialect, scratch_name)
+    return [d for d in differences if d.only_live or d.only_fresh]
+
+
+def setup_projections(database: Database, app: Application[Any]) -> None:
+    """Create every registered projection's live tables, and backfill the inline ones that never ran."""
+    with database.setup_lock(), database.transaction() as curs:
+        for target in PROJECTIONS:
+            target.generation(database.dialect).create(curs)
+    backfill_inline(database, app)
+
+
+def backfill_inline(database: Database, app: Application[Any]) -> None:
+    """Give every inline projection that never ran the whole log before the writer feeds it.
+
+    A new store records its (empty) starting point; an inline projection added to an existing store
+    is rebuilt, once, by whichever process gets there first.
+    """
+    dialect = database.dialect
+    for target in inline_projections():
+        with database.read() as curs:
+            if read_position(curs, dialect, target.name) is not None:
+                continue
+        with holding(database, f"rebuild-{target.name}"):
+            with database.transaction(lock_events=True) as curs:
+                if read_position(curs, dialect, target.name) is not None:
+                    continue
+                if not app.recorder.max_notification_id():
+                    record_position(curs, dialect, target.name, 0, int(time.time()))
+                    continue
+            _rebuild(database, app, target, None, PAGE)
+
+
+def rebuild_messages_view(store: MessageStore, progress: Progress | None = None, *, page: int = PAGE) -> int:
+    """Rebuild the thread and message views the API serves (see ``rebuild``)."""
+    return rebuild(store.database, store.app, projection(MESSAGES_PROJECTION), progress, page=page)
+
+
+def _catch_up(
+    database: Database,
+    reader: EventReader,
+    projector: Any,
+    position: int,
+    page: int,
+    progress: Progress | None,
+    *,
+    stop: int | None = None,
+) -> int:
+    applied = 0
+    for found in reader.pages(position, page, stop):
+        with database.transaction() as curs:
+            projector.apply(curs, found.events, found.last, int(time.time()))
+        applied += len(found.events)
+        if progress is not None:
+            progress(found.last, max(found.last, stop or reader.head()))
+    return applied
+
+
+def _apply_until(curs: Cursor, reader: EventReader, projector: Any, position: int, stop: int, page: int) -> int:
+    applied = 0
+    while position < stop:
+        found = reader.read(position, page, stop)
+        projector.apply(curs, found.events, found.last, int(time.time()))
+        applied += len(found.events)
+        position = found.last
+    return applied
+
+
+def _compare(curs: Cursor, fresh: str, live: str) -> Difference:
+    counts = []
+    for a, b in ((live, fresh), (fresh, live)):
+        curs.execute(f"SELECT COUNT(*) AS n FROM (SELECT * FROM {a} EXCEPT SELECT * FROM {b}) AS d")
+        counts.append(int(curs.fetchone()["n"]))
+    return Difference(live, counts[0], counts[1])

@@ -13,10 +13,12 @@ from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread
 from domain.thread import Actor, Thread
 from projections.database import Database, open_database
 from projections.history import History
-from projections.projector import MESSAGES_PROJECTION, InlineProjector, MessagesProjector
+from projections.projector import InlineProjector
+from projections.rebuild import setup_projections
+from projections.registry import inline_projections
 from projections.signal import EventSignal
 from projections.sql import Cursor
-from projections.tables import read_position
+from projections.status import readiness
 from projections.views import MessagesView, Page
 from projections.writer import Command, Idempotency, Outcome, Writer
 
@@ -51,11 +53,11 @@ class MessageStore:
             database.setup()
         tables = database.live_tables
         self.view = MessagesView(tables)
-        self.projector = MessagesProjector(tables)
-        # Views updated in the transaction that records the events (read-your-writes).
-        self.inline_projectors: list[InlineProjector] = [self.projector]
-        self.history = History(self)  # the audit history, projected inline too
-        self.inline_projectors.append(self.history.projector)
+        setup_projections(database, self.app)  # every registered projection's tables; inline ones backfilled
+        # Views updated in the transaction that records the events (read-your-writes): see projections/registry.py.
+        self.inline_projectors: list[InlineProjector] = [p.build(database.dialect) for p in inline_projections()]
+        self.projector = self.inline_projectors[0]
+        self.history = History(self)  # the audit history (projected inline through the registry)
         self.signal = EventSignal()
         self.signal = EventSignal()
 
@@ -111,20 +113,9 @@ class MessageStore:
                 raise ThreadNotFound(thread_id)
             return self.view.page(curs, thread_id, **page)
 
-    def readiness(self) -> dict[str, Any]:
-        """Report whether the database answers and how far each view lags the event log."""
-        try:
-            head = self.app.recorder.max_notification_id() or 0  # first: a later position is caught up
-            with self.database.read() as curs:
-                position = read_position(curs, self.database.dialect, MESSAGES_PROJECTION) or 0
-        except Exception as e:  # any failure here means "not ready", with the reason
-            return {"ready": False, "database": "unreachable", "detail": type(e).__name__}
-        lag = max(0, head - position)
-        return {
-            "ready": lag == 0,
-            "database": "ok",
-            "projections": {MESSAGES_PROJECTION: {"position": position, "head": head, "lag": lag}},
-        }
+    def readiness(self, max_async_lag: int | None = None) -> dict[str, Any]:
+        """Report whether the database answers and no projection the API serves lags too far (see ``status``)."""
+        return readiness(self.database, self.app, max_async_lag)
 
     def recall(self, tenant: str, key: str) -> Outcome | None:
         """Return the recorded answer to an earlier request with this idempotency key."""

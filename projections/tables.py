@@ -24,6 +24,11 @@ class ViewTables:
     def messages(self) -> str:
         return "messages_view" + self.suffix
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every table of this generation."""
+        return self.threads, self.messages
+
     def create(self, curs: Cursor) -> None:
         """Create the tables and their indexes if they do not exist yet."""
         big, js = self.dialect.bigint, self.dialect.json_type
@@ -104,6 +109,23 @@ def record_position(curs: Cursor, dialect: Dialect, projection: str, position: i
         ),
         (projection, position, now),
     )
+
+
+def lock_position(curs: Cursor, dialect: Dialect, projection: str) -> int:
+    """Return ``projection``'s position (0 if it never ran), locking it until the caller's transaction ends.
+
+    Whoever applies events to a projection holds this lock while it does, so no event is applied twice.
+    """
+    if dialect.name != "postgres":  # a SQLite write transaction already excludes every other writer
+        return read_position(curs, dialect, projection) or 0
+    curs.execute(
+        f"INSERT INTO {POSITIONS_TABLE} (projection, position, updated_at) VALUES (%s, 0, 0)"
+        " ON CONFLICT (projection) DO NOTHING",
+        (projection,),
+    )
+    curs.execute(f"SELECT position FROM {POSITIONS_TABLE} WHERE projection = %s FOR UPDATE", (projection,))
+    row = curs.fetchone()
+    return int(row["position"])
 
 
 def forget_position(curs: Cursor, dialect: Dialect, projection: str) -> None:

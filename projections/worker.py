@@ -1,0 +1,153 @@
+"""The worker: keeps every asynchronous projection up to date, one batch of events per transaction."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from projections.events import EventReader
+from projections.locks import try_lock
+from projections.registry import Projection, async_projections
+from projections.signal import EventSignal
+from projections.tables import lock_position
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+    from projections.database import Database
+
+log = logging.getLogger("msgstore.worker")
+
+WORKER_LOCK = "projection-worker"
+BATCH = 5000
+IDLE_SECONDS = 1.0  # how long to sleep without a wake-up before looking again anyway
+STANDBY_SECONDS = 1.0  # how often a standby worker tries to take over
+
+Applied = Callable[[str, int, int], None]
+"""Called after each committed batch with (projection, events applied, position reached)."""
+
+
+@dataclass
+class _Runner:
+    projection: Projection
+    reader: EventReader
+    projector: Any
+    applied: int = 0
+    rate: float = 0.0
+    _window: list[tuple[float, int]] = field(default_factory=list)
+
+
+class ProjectionWorker:
+    """Applies new events to the asynchronous projections, resuming from their recorded positions.
+
+    Only the holder of the worker lock works (a PostgreSQL advisory lock, or a file lock beside the
+    SQLite file): a second worker stands by and takes over when the first stops or dies. Each batch
+    is one transaction that locks the projection's position, applies up to ``batch`` events and
+    records the new position, so a batch is applied entirely or not at all, exactly once.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        app: Application[Any],
+        signal: EventSignal,
+        projections: Sequence[Projection] | None = None,
+        *,
+        batch: int = BATCH,
+        on_applied: Applied | None = None,
+    ) -> None:
+        self.database = database
+        self.signal = signal
+        self.batch = batch
+        self.on_applied = on_applied
+        self.state = "starting"
+        chosen = async_projections() if projections is None else list(projections)
+        self._runners = [
+            _Runner(p, EventReader(app, p.handles(database.dialect)), p.build(database.dialect)) for p in chosen
+        ]
+
+    def rates(self) -> dict[str, float]:
+        """Events per second each projection applied over the last minute."""
+        return {r.projection.name: r.rate for r in self._runners}
+
+    def applied(self) -> dict[str, int]:
+        """Events each projection applied since this worker started."""
+        return {r.projection.name: r.applied for r in self._runners}
+
+    def run(self, stopping: threading.Event) -> None:
+        """Work while holding the lock, stand by otherwise, until ``stopping`` is set."""
+        while not stopping.is_set():
+            held = try_lock(self.database, WORKER_LOCK)
+            if held is None:
+                if self.state != "standby":
+                    log.info("another worker holds the lock; standing by")
+                self.state = "standby"
+                stopping.wait(STANDBY_SECONDS)
+                continue
+            self.state = "active"
+            log.info("worker active for %s", ", ".join(r.projection.name for r in self._runners) or "nothing")
+            try:
+                while not stopping.is_set():
+                    generation = self.signal.generation
+                    if not self.catch_up():
+                        self.signal.wait(generation, IDLE_SECONDS)
+            except Exception:
+                log.exception("worker batch failed; retrying")
+                stopping.wait(STANDBY_SECONDS)
+            finally:
+                held.release()
+        self.state = "stopped"
+
+    def catch_up(self) -> int:
+        """Apply batches until every projection has reached the head; return the events applied."""
+        total = 0
+        for runner in self._runners:
+            while True:
+                count, moved = self.step(runner)
+                total += count
+                if not moved:
+                    break
+        return total
+
+    def step(self, runner: _Runner) -> tuple[int, bool]:
+        """Apply one batch to one projection; return (events applied, whether its position moved)."""
+        dialect = self.database.dialect
+        with self.database.transaction() as curs:
+            position = lock_position(curs, dialect, runner.projection.name)
+            page = runner.reader.read(position, self.batch)
+            if page.last <= position:
+                return 0, False
+            runner.projector.apply(curs, page.events, page.last, int(time.time()))
+        count = len(page.events)
+        runner.applied += count
+        self._measure(runner, count)
+        if self.on_applied is not None:
+            self.on_applied(runner.projection.name, count, page.last)
+        return count, True
+
+    @staticmethod
+    def _measure(runner: _Runner, count: int) -> None:
+        now = time.monotonic()
+        runner._window.append((now, count))
+        while runner._window and runner._window[0][0] < now - 60:
+            runner._window.pop(0)
+        span = max(now - runner._window[0][0], 1.0)
+        runner.rate = sum(n for _, n in runner._window) / span
+
+
+def start_worker(worker: ProjectionWorker) -> Callable[[], None]:
+    """Run ``worker`` in a daemon thread; return the function that stops it."""
+    stopping = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stopping,), name="msgstore-projection-worker", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        stopping.set()
+        worker.signal.notify()
+        thread.join(timeout=30)
+
+    return stop
