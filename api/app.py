@@ -13,7 +13,7 @@ from api.auth import keyring_for
 from api.errors import install_error_handlers
 from api.middleware import Authenticate, LimitBody, RequestLog
 from api.responses import JSONBody
-from api.routes import history, messages, threads
+from api.routes import history, messages, runtime, stream, threads
 from api.settings import Settings
 from projections.store import MessageStore
 
@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(history.router)  # first: it takes only the point-in-time reads of its paths
     app.include_router(threads.router)
     app.include_router(messages.router)
+    app.include_router(runtime.router)
+    app.include_router(stream.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     async def healthz() -> dict[str, str]:

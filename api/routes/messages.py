@@ -9,18 +9,18 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import PrincipalDep, StoreDep, write
 from api.responses import JSONBody
-from api.routes.threads import new_message
-from api.schemas import MessageCreate, MessageModify
+from api.runtime import AuthoredMessageCreate, authored_message
+from api.schemas import MessageModify
 
 router = APIRouter(prefix="/v1/threads/{thread_id}/messages", tags=["messages"])
 
 
 @router.post("", summary="Create a message")
 async def create_message(
-    request: Request, thread_id: str, body: MessageCreate, principal: PrincipalDep, store: StoreDep
+    request: Request, thread_id: str, body: AuthoredMessageCreate, principal: PrincipalDep, store: StoreDep
 ) -> JSONBody:
-    """Append a message to a thread."""
-    message = new_message(body)
+    """Append a message to a thread (a runtime key may also send assistant_id, run_id and status)."""
+    message = authored_message(body, principal)
     return await write(
         request,
         principal,

@@ -1,0 +1,120 @@
+"""A thread's changes as Server-Sent Events, live, resumable with ``Last-Event-ID``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Header
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import StreamingResponse
+
+from api.deps import PrincipalDep, StoreDep
+from api.errors import APIError, from_exception
+from projections.changes import Change, ThreadChanges
+from projections.store import MessageStore
+
+log = logging.getLogger("msgstore.stream")
+
+TAG = "stream (extension)"
+KEEPALIVE_SECONDS = 15.0
+PAGE = 200
+MAX_ID_DIGITS = 18
+
+router = APIRouter(prefix="/v1/threads/{thread_id}", tags=[TAG])
+
+EVENT_STREAM = {
+    "description": "Server-Sent Events: `id:` is the event's position in the thread's history (1, 2, …),"
+    " `event:` its name (thread.created, thread.modified, thread.deleted, thread.message.created,"
+    " thread.message.in_progress, thread.message.delta, thread.message.completed,"
+    " thread.message.incomplete, thread.message.modified, thread.message.deleted, error),"
+    " `data:` a JSON object. Comment lines keep an idle connection alive.",
+    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+}
+
+
+@router.get(
+    "/stream",
+    summary="Follow a thread live (Server-Sent Events)",
+    response_class=StreamingResponse,
+    responses={200: EVENT_STREAM},
+)
+async def stream_thread(
+    thread_id: str,
+    principal: PrincipalDep,
+    store: StoreDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    """Replay the thread's history from the start (or after ``Last-Event-ID``), then deliver each change live.
+
+    A client that reconnects with the ``id`` of the last event it saw in ``Last-Event-ID`` gets
+    every later event exactly once. The stream ends after ``thread.deleted``. Any key of the tenant may follow.
+    """
+    after = parse_last_event_id(last_event_id)
+    changes = ThreadChanges(store)
+    head = await run_in_threadpool(changes.head, principal.tenant, thread_id)
+    if after > head:
+        raise APIError(
+            400,
+            f"Invalid 'Last-Event-ID' header: {after} is beyond the thread's last event ({head}).",
+            param="Last-Event-ID",
+            code="invalid_value",
+        )
+    store.follow_other_processes()  # writes through other processes wake the stream too
+    return StreamingResponse(
+        follow(store, changes, thread_id, after),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def parse_last_event_id(value: str | None) -> int:
+    """Return the position a client resumes after (0: from the start)."""
+    if value is None or not value.strip():
+        return 0
+    value = value.strip()
+    if not value.isdigit() or len(value) > MAX_ID_DIGITS:
+        raise APIError(
+            400,
+            f"Invalid 'Last-Event-ID' header: expected the id of an event of this stream (a number), got {value!r}.",
+            param="Last-Event-ID",
+            code="invalid_value",
+        )
+    return int(value)
+
+
+async def follow(
+    store: MessageStore, changes: ThreadChanges, thread_id: str, after: int, keepalive: float = KEEPALIVE_SECONDS
+) -> AsyncIterator[bytes]:
+    """Yield the SSE frames of every change after ``after``, waiting for new ones without holding a thread."""
+    position = after
+    while True:
+        generation = store.signal.generation  # before reading: a commit after it moves it
+        try:
+            batch = await run_in_threadpool(changes.after, thread_id, position, PAGE)
+        except Exception as e:  # the response has started: report in the stream, then end it
+            error = from_exception(e)
+            body = {"error": {"message": error.message, "type": error.type, "param": None, "code": error.code}}
+            yield b"event: error\ndata: " + orjson.dumps(body) + b"\n\n"
+            return
+        for change in batch:
+            if change.events:
+                yield frames(change)
+            position = change.version
+            if change.final:
+                return
+        if len(batch) >= PAGE:
+            continue
+        if await store.signal.wait_async(generation, keepalive) == generation:
+            yield b": keep-alive\n\n"
+
+
+def frames(change: Change) -> bytes:
+    """Encode one change; the ``id`` goes on its last frame, so a reconnect never splits a change."""
+    out = []
+    for i, (name, data) in enumerate(change.events):
+        head = f"id: {change.version}\n" if i == len(change.events) - 1 else ""
+        out.append(f"{head}event: {name}\ndata: ".encode() + orjson.dumps(data) + b"\n\n")
+    return b"".join(out)

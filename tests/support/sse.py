@@ -1,0 +1,78 @@
+"""A small Server-Sent Events reader for the stream tests (the spec's parsing rules, the parts we use)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dispatched event: the last event id at that point, its name and its JSON data."""
+
+    id: str
+    event: str
+    data: Any
+
+
+def events(lines: Iterator[str]) -> Iterator[Event | str]:
+    """Yield events, and comment lines (without the colon) as plain strings."""
+    last_id, name, data = "", "message", []
+    for line in lines:
+        if not line:
+            if data:
+                yield Event(last_id, name, json.loads("\n".join(data)))
+            name, data = "message", []
+        elif line.startswith(":"):
+            yield line[1:].strip()
+        else:
+            field, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if field == "id":
+                last_id = value
+            elif field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+
+
+class Stream:
+    """An open ``GET /v1/threads/{id}/stream``: read events one at a time."""
+
+    def __init__(self, http: httpx.Client, thread_id: str, key: str, last_event_id: str | None = None) -> None:
+        headers = {"Authorization": f"Bearer {key}"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = last_event_id
+        self._context = http.stream("GET", f"/v1/threads/{thread_id}/stream", headers=headers)
+        self.response = self._context.__enter__()
+        self._events = events(self.response.iter_lines()) if self.response.status_code == 200 else iter(())
+
+    def next(self, *, comments: bool = False) -> Event | str:
+        """The next event (or comment, if asked for), waiting for it to be written."""
+        for item in self._events:
+            if comments or isinstance(item, Event):
+                return item
+        raise AssertionError("the stream ended")
+
+    def take(self, n: int) -> list[Event]:
+        """The next ``n`` events."""
+        taken = [self.next() for _ in range(n)]
+        assert all(isinstance(e, Event) for e in taken)
+        return taken  # type: ignore[return-value]
+
+    def rest(self) -> list[Event]:
+        """Every event until the server ends the stream."""
+        return [e for e in self._events if isinstance(e, Event)]
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
