@@ -10,8 +10,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import MessageNotFound, ThreadNotFound
-from projections.history_projector import HistoryProjector
-from projections.history_rebuild import catch_up_history
 from projections.history_state import microseconds
 from projections.history_tables import HistoryTables
 from projections.history_view import HistoryView
@@ -68,15 +66,14 @@ class PointInTime:
 
 
 class History:
-    """Answers audit questions from the history tables; ``tenant=None`` is an operator (no tenancy)."""
+    """Answers audit questions from the history tables; ``tenant=None`` is an operator (no tenancy).
+
+    The tables are kept by ``HistoryProjector``, registered as an inline projection in ``projections/registry.py``.
+    """
 
     def __init__(self, store: MessageStore) -> None:
         self.database = store.database
-        tables = HistoryTables(store.database.dialect)
-        self.view = HistoryView(tables)
-        self.projector = HistoryProjector(tables)
-        with store.database.setup_lock():
-            catch_up_history(store, self.projector)
+        self.view = HistoryView(HistoryTables(store.database.dialect))
 
     def events(self, tenant: str | None, thread_id: str, **page: Any) -> Page:
         """A page of a thread's events, deleted threads included (see ``HistoryView.events``)."""
