@@ -1,0 +1,238 @@
+"""The history through the store: runtime messages, tenancy, deleted threads, cursors, rebuild and unknown events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from domain.errors import MessageNotFound, ThreadNotFound
+from domain.ids import key_identifier
+from projections.history import History, InvalidPointInTime, PointInTime, instant_us
+from projections.history_projector import HistoryProjector
+from projections.history_tables import HistoryTables
+from projections.rebuild import rebuild
+from projections.registry import projection
+from projections.store import MessageStore, NewMessage
+from projections.views import UnknownCursor
+
+ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
+RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
+BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}
+
+
+def text(value: str, **kwargs: Any) -> NewMessage:
+    return NewMessage(role="user", content=[{"type": "text", "text": {"value": value, "annotations": []}}], **kwargs)
+
+
+def delta(value: str) -> list[dict[str, Any]]:
+    return [{"index": 0, "type": "text", "text": {"value": value}}]
+
+
+def new_thread(store: MessageStore, actor: dict[str, str] = ALPHA, *messages: NewMessage) -> str:
+    body = store.create_thread(actor, metadata={}, tool_resources=None, messages=list(messages)).result(timeout=30)
+    return str(body.body["id"])
+
+
+@pytest.fixture
+def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
+    """A store on a database of its own, so that whole tables can be compared."""
+    opened = MessageStore.open(new_database())
+    yield opened
+    opened.close()
+
+
+def dump(store: MessageStore) -> dict[str, list[tuple[Any, ...]]]:
+    tables = HistoryTables(store.database.dialect)
+    found = {}
+    with store.database.read() as curs:
+        for table in (tables.events, tables.threads, tables.messages):
+            curs.execute(f"SELECT * FROM {table}")
+            found[table] = sorted(tuple(dict(row).values()) for row in curs.fetchall())
+    return found
+
+
+def test_a_streamed_reply_has_a_version_per_delta_and_replays_mid_stream(store: MessageStore) -> None:
+    thread_id = new_thread(store, ALPHA, text("question"))
+    streamed = NewMessage(role="assistant", content=[], assistant_id="asst_1", run_id="run_1", status="in_progress")
+    message_id = store.create_message(RUNTIME, thread_id, streamed).result(timeout=30).body["id"]
+    store.append_to_message(RUNTIME, thread_id, message_id, delta("Hel")).result(timeout=30)
+    store.append_to_message(RUNTIME, thread_id, message_id, delta("lo")).result(timeout=30)
+    store.complete_message(RUNTIME, thread_id, message_id).result(timeout=30)
+    failed = store.create_message(RUNTIME, thread_id, streamed).result(timeout=30).body["id"]
+    store.mark_message_incomplete(RUNTIME, thread_id, failed, "max_tokens").result(timeout=30)
+
+    history = store.history
+    versions = history.versions("alpha", thread_id, message_id, limit=10, order="asc").data
+    assert [v["event_type"] for v in versions] == [
+        "thread.message.created",
+        "thread.message.delta",
+        "thread.message.delta",
+        "thread.message.completed",
+    ]
+    assert [[b["text"]["value"] for b in v["message"]["content"]] for v in versions] == [
+        [],
+        ["Hel"],
+        ["Hello"],
+        ["Hello"],
+    ]
+    assert [v["message"]["status"] for v in versions] == ["in_progress"] * 3 + ["completed"]
+    assert all(v["actor"] == RUNTIME for v in versions)
+    events = history.events("alpha", thread_id, limit=20, order="asc", message_id=message_id).data
+    assert events[1]["data"] == {"delta": {"content": delta("Hel")}}
+    assert events[3]["data"]["status"] == {"before": "in_progress", "after": "completed"}
+    mid = history.messages_at("alpha", thread_id, PointInTime(version=versions[1]["version"]), limit=10, order="asc")
+    assert mid.data[-1]["content"][0]["text"]["value"] == "Hel"
+    # At the latest version, the history shows exactly what the live view serves.
+    head = history.events("alpha", thread_id, limit=1, order="desc").data[0]["version"]
+    at_head = history.messages_at("alpha", thread_id, PointInTime(version=head), limit=10, order="asc").data
+    assert at_head == store.messages("alpha", thread_id, limit=10, order="asc").data
+    assert at_head[-1]["incomplete_details"] == {"reason": "max_tokens"}
+    assert history.thread_at("alpha", thread_id, PointInTime(version=head)) == store.thread("alpha", thread_id)
+
+
+def test_a_deleted_thread_stays_auditable_by_its_owner_only(store: MessageStore) -> None:
+    thread_id = new_thread(store, ALPHA, text("secret"))
+    message_id = store.messages("alpha", thread_id, limit=1, order="asc").data[0]["id"]
+    store.modify_message(ALPHA, thread_id, message_id, metadata={"k": "v"}).result(timeout=30)
+    store.delete_message(ALPHA, thread_id, message_id).result(timeout=30)
+    store.delete_thread(ALPHA, thread_id).result(timeout=30)
+    with pytest.raises(ThreadNotFound):
+        store.thread("alpha", thread_id)
+
+    events = store.history.events("alpha", thread_id, limit=10, order="asc").data
+    assert [e["type"] for e in events] == [
+        "thread.created",
+        "thread.message.created",
+        "thread.message.modified",
+        "thread.message.deleted",
+        "thread.deleted",
+    ]
+    deleted = events[3]
+    assert deleted["actor"] == ALPHA and deleted["message_id"] == message_id
+    assert deleted["data"]["message"]["content"][0]["text"]["value"] == "secret"
+    assert deleted["data"]["message"]["metadata"] == {"k": "v"}
+    assert events[2]["data"] == {"metadata": {"before": {}, "after": {"k": "v"}}}
+    last = store.history.versions("alpha", thread_id, message_id, limit=1, order="desc").data[0]
+    assert last["deleted"] is True and last["event_id"] == deleted["id"]
+    assert store.history.thread_at("alpha", thread_id, PointInTime(version=4))["id"] == thread_id
+    assert [
+        m["id"]
+        for m in store.history.messages_at("alpha", thread_id, PointInTime(version=3), limit=5, order="asc").data
+    ] == [message_id]
+    with pytest.raises(ThreadNotFound):
+        store.history.thread_at("alpha", thread_id, PointInTime(version=5))
+
+    for call in (
+        lambda: store.history.events("beta", thread_id, limit=10, order="asc"),
+        lambda: store.history.versions("beta", thread_id, message_id, limit=10, order="asc"),
+        lambda: store.history.thread_at("beta", thread_id, PointInTime(version=1)),
+        lambda: store.history.messages_at("beta", thread_id, PointInTime(version=2), limit=5, order="asc"),
+    ):
+        with pytest.raises(ThreadNotFound):
+            call()
+
+
+def test_points_in_time_outside_the_thread_life(store: MessageStore) -> None:
+    thread_id = new_thread(store, ALPHA, text("one"))
+    before = int(datetime(2001, 1, 1, tzinfo=UTC).timestamp()) * 1_000_000
+    with pytest.raises(ThreadNotFound):
+        store.history.thread_at("alpha", thread_id, PointInTime(at_us=before))
+    later = PointInTime(at_us=int(datetime(2999, 1, 1, tzinfo=UTC).timestamp()) * 1_000_000)
+    assert store.history.thread_at("alpha", thread_id, later) == store.thread("alpha", thread_id)
+    with pytest.raises(InvalidPointInTime) as raised:
+        store.history.thread_at("alpha", thread_id, PointInTime(version=3))
+    assert raised.value.param == "version"
+    with pytest.raises(MessageNotFound):
+        store.history.versions("alpha", thread_id, "msg_nope", limit=5, order="asc")
+    with pytest.raises(ThreadNotFound):
+        store.history.events("alpha", "thread_nope", limit=5, order="asc")
+
+
+def test_event_cursors_and_filters_follow_the_list_rules(store: MessageStore) -> None:
+    thread_id = new_thread(store, ALPHA, *(text(str(i)) for i in range(4)))
+    ids = [e["id"] for e in store.history.events("alpha", thread_id, limit=10, order="asc").data]
+    assert len(ids) == 5
+    page = store.history.events("alpha", thread_id, limit=2, order="asc", after=ids[0])
+    assert [e["id"] for e in page.data] == ids[1:3] and page.has_more
+    page = store.history.events("alpha", thread_id, limit=2, order="desc", before=ids[0])
+    assert [e["id"] for e in page.data] == ids[2:0:-1] and page.has_more
+    page = store.history.events("alpha", thread_id, limit=10, order="asc", after=ids[0], before=ids[3])
+    assert [e["id"] for e in page.data] == ids[1:3] and not page.has_more
+    assert store.history.events("alpha", thread_id, limit=10, order="asc", after=ids[-1]).data == []
+    created = store.history.events("alpha", thread_id, limit=10, order="desc", type="thread.message.created")
+    assert [e["id"] for e in created.data] == ids[:0:-1]
+    first = created.data[-1]["message_id"]
+    assert [
+        e["id"] for e in store.history.events("alpha", thread_id, limit=10, order="asc", message_id=first).data
+    ] == [ids[1]]
+    other = new_thread(store, ALPHA)
+    with pytest.raises(UnknownCursor):
+        store.history.events("alpha", thread_id, limit=10, order="asc", after=other.replace("thread_", "event_") + "_1")
+    with pytest.raises(UnknownCursor):
+        store.history.events("alpha", thread_id, limit=10, order="asc", before=ids[0] + "0")
+
+
+def test_export_filters_by_tenant_and_time(store: MessageStore) -> None:
+    mine = new_thread(store, ALPHA, text("a"))
+    theirs = new_thread(store, BETA, text("b"))
+    exported = list(store.history.export(tenant="beta", page=1))
+    assert {e["thread_id"] for e in exported} >= {theirs} and mine not in {e["thread_id"] for e in exported}
+    assert store.history.count(tenant="beta") == len(exported)
+    cut = store.history.events("alpha", mine, limit=1, order="desc").data[0]
+    since = list(store.history.export(since_us=instant_us(cut["recorded_at"])))
+    assert cut["id"] in {e["id"] for e in since}
+    assert all(e["recorded_at"] >= cut["recorded_at"] for e in since)
+
+
+def test_history_rebuilds_to_the_same_rows_and_backfills_a_store_that_lacked_it(fresh: MessageStore) -> None:
+    thread_id = new_thread(fresh, ALPHA, text("a"), text("b"))
+    listed = fresh.messages("alpha", thread_id, limit=5, order="asc").data
+    fresh.modify_message(ALPHA, thread_id, listed[0]["id"], metadata={"x": "1"}).result(timeout=30)
+    fresh.delete_message(ALPHA, thread_id, listed[1]["id"]).result(timeout=30)
+    fresh.modify_thread(ALPHA, thread_id, metadata={"t": "2"}, tool_resources=None).result(timeout=30)
+    new_thread(fresh, BETA, text("c"))
+    before = dump(fresh)
+    rebuild(fresh.database, fresh.app, projection("history"))
+    assert dump(fresh) == before
+
+    url = fresh.database.url
+    tables = HistoryTables(fresh.database.dialect)
+    with fresh.database.transaction() as curs:
+        tables.drop(curs)
+        curs.execute(fresh.database.dialect.q("DELETE FROM projection_positions WHERE projection = %s"), ("history",))
+    fresh.close()
+    reopened = MessageStore.open(url)
+    try:
+        assert dump(reopened) == before
+    finally:
+        reopened.close()
+
+
+@dataclass(frozen=True)
+class MessageScored:
+    """An event type the history does not know (as a future feature would add)."""
+
+    originator_id: Any
+    originator_version: int
+    timestamp: datetime
+    thread_id: str
+    message_id: str
+    actor: dict[str, str]
+    score: int
+
+
+def test_an_unknown_event_type_is_logged_and_changes_no_state(fresh: MessageStore) -> None:
+    thread_id = new_thread(fresh, ALPHA, text("a"))
+    message_id = fresh.messages("alpha", thread_id, limit=1, order="asc").data[0]["id"]
+    later = MessageScored(None, 3, datetime.now(UTC), thread_id, message_id, ALPHA, 5)
+    with fresh.database.transaction() as curs:
+        HistoryProjector(HistoryTables(fresh.database.dialect), name="scratch").apply(curs, [later], None, 0)
+    event = History(fresh).events("alpha", thread_id, limit=1, order="desc").data[0]
+    assert event["type"] == "thread.message.scored"
+    assert event["data"] == {"score": 5} and event["message_id"] == message_id and event["version"] == 3
+    versions = fresh.history.versions("alpha", thread_id, message_id, limit=5, order="asc").data
+    assert len(versions) == 1
