@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from projections.sql import Cursor, Dialect
@@ -36,6 +37,31 @@ class Table:
     columns: tuple[str, ...]
     merges: dict[str, str] = field(default_factory=dict)
 
+    def key_of(self, row: Row) -> Key:
+        """The key of a row."""
+        return _getter(self.key)(row)
+
+    def values_of(self, row: Row) -> tuple[Any, ...]:
+        """The row's values in column order (None for a column it lacks)."""
+        try:
+            return _getter(self.columns)(row)
+        except KeyError:
+            return tuple(row.get(c) for c in self.columns)
+
+
+_getters: dict[tuple[str, ...], Callable[[Row], tuple[Any, ...]]] = {}
+
+
+def _getter(columns: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    found = _getters.get(columns)
+    if found is None:
+        if len(columns) == 1:
+            one = itemgetter(columns[0])
+            found = _getters[columns] = lambda row: (one(row),)
+        else:
+            found = _getters[columns] = itemgetter(*columns)
+    return found
+
 
 def _merge(op: str, old: Any, new: Any) -> Any:
     if op == "sum":
@@ -67,7 +93,7 @@ class RowBatch:
 
     def insert(self, table: Table, row: Row) -> None:
         """Insert a new row."""
-        self._inserts.setdefault(table.name, (table, {}))[1][tuple(row[c] for c in table.key)] = row
+        self._inserts.setdefault(table.name, (table, {}))[1][table.key_of(row)] = row
 
     def update(self, table: Table, key: Key, values: Row) -> None:
         """Set columns of an existing row (a row inserted in this batch is changed in memory)."""
@@ -99,7 +125,7 @@ class RowBatch:
     def accumulate(self, table: Table, row: Row) -> None:
         """Merge ``row`` into the row with its key, creating it if missing, by the table's merges."""
         rows = self._accumulated.setdefault(table.name, (table, {}))[1]
-        key = tuple(row[c] for c in table.key)
+        key = table.key_of(row)
         old = rows.get(key)
         if old is None:
             rows[key] = dict(row)
@@ -144,7 +170,7 @@ class RowBatch:
             f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('%s' for _ in columns)})"
             f" ON CONFLICT ({', '.join(table.key)}) DO " + (f"UPDATE SET {sets}" if sets else "NOTHING")
         )
-        run(self.curs, self.dialect.q(sql), [tuple(r.get(c) for c in columns) for r in rows.values()])
+        run(self.curs, self.dialect.q(sql), [table.values_of(r) for r in rows.values()])
 
 
 def run(curs: Cursor, sql: str, params: Sequence[Sequence[Any]]) -> None:
@@ -157,7 +183,7 @@ def run(curs: Cursor, sql: str, params: Sequence[Sequence[Any]]) -> None:
 
 def insert_rows(curs: Cursor, dialect: Dialect, table: Table, rows: Iterable[Row]) -> None:
     """Insert new rows: by COPY on PostgreSQL when there are many, else one executemany."""
-    params = [tuple(row.get(c) for c in table.columns) for row in rows]
+    params = [table.values_of(row) for row in rows]
     columns = ", ".join(table.columns)
     if dialect.name == "postgres" and len(params) >= COPY_THRESHOLD and hasattr(curs, "copy"):
         with curs.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:

@@ -31,6 +31,17 @@ class ViewTables:
 
     def create(self, curs: Cursor) -> None:
         """Create the tables and their indexes if they do not exist yet."""
+        self.create_tables(curs)
+        self.create_indexes(curs)
+
+    def create_indexes(self, curs: Cursor) -> None:
+        """Create the message table's secondary indexes (a rebuild adds them after loading its copy)."""
+        seq, run = self.index_names()
+        curs.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {seq} ON {self.messages} (thread_id, seq)")
+        curs.execute(f"CREATE INDEX IF NOT EXISTS {run} ON {self.messages} (thread_id, run_id, seq)")
+
+    def create_tables(self, curs: Cursor) -> None:
+        """Create the tables (keyed by their primary keys) if they do not exist yet."""
         big, js = self.dialect.bigint, self.dialect.json_type
         for statement in (
             f"CREATE TABLE IF NOT EXISTS {self.threads} ("
@@ -60,8 +71,6 @@ class ViewTables:
             f" incomplete_details {js},"
             f" modified_at {big} NOT NULL,"
             f" deleted_at {big})",
-            f"CREATE UNIQUE INDEX IF NOT EXISTS {self.index_names()[0]} ON {self.messages} (thread_id, seq)",
-            f"CREATE INDEX IF NOT EXISTS {self.index_names()[1]} ON {self.messages} (thread_id, run_id, seq)",
         ):
             curs.execute(statement)
 
