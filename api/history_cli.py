@@ -131,7 +131,8 @@ def replay(
         if as_json:
             sys.stdout.write(_json({"thread": thread, "messages": messages}) + "\n")
             return
-        out.print(f"[bold]{thread['id']}[/]  metadata {escape(_json(thread['metadata']))}  ({len(messages)} messages)")
+        count = f"{len(messages)} message" + ("" if len(messages) == 1 else "s")
+        out.print(f"[bold]{thread['id']}[/]  metadata {escape(_json(thread['metadata']))}  ({count})")
         for m in messages:
             out.print(f"[dim]{m['id']}[/] [bold]{m['role']}[/] ({m['status']}) {escape(_json(m['metadata']))}")
             out.print("  " + escape(preview(m)))
