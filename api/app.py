@@ -11,10 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import keyring_for
 from api.errors import install_error_handlers
+from api.metrics import RequestMetrics, observe_batch
 from api.middleware import Authenticate, LimitBody, RequestLog
 from api.responses import JSONBody
-from api.routes import history, messages, runtime, stream, threads
+from api.routes import analytics, history, messages, metrics, runtime, stream, threads
 from api.settings import Settings
+from api.worker import start_in_process_worker
 from projections.store import MessageStore
 
 DESCRIPTION = (
@@ -35,11 +37,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.resolved_database_url(),
             max_batch=settings.max_batch,
             pool_size=settings.db_pool_size,
+            on_batch=observe_batch,
         )
         app.state.store = store
+        # The asynchronous projections' worker; with several processes one works, the others stand by.
+        stop_worker = start_in_process_worker(store, settings) if settings.worker else None
         try:
             yield
         finally:
+            if stop_worker is not None:
+                await run_in_threadpool(stop_worker)
             await run_in_threadpool(store.close)
 
     app = FastAPI(
@@ -56,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(messages.router)
     app.include_router(runtime.router)
     app.include_router(stream.router)
+    app.include_router(analytics.router)
+    app.include_router(metrics.router)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     async def healthz() -> dict[str, str]:
@@ -66,11 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def readyz(request: Request) -> JSONBody:
         """The database answers and the views are caught up with the event log."""
         store: MessageStore = request.app.state.store
-        report: dict[str, Any] = await run_in_threadpool(store.readiness)
+        report: dict[str, Any] = await run_in_threadpool(store.readiness, settings.ready_max_lag)
         return JSONBody(report, status_code=200 if report["ready"] else 503)
 
     # Added last, runs first: log everything, then authenticate, then bound the body.
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, keys=keys)
+    app.add_middleware(RequestMetrics)
     app.add_middleware(RequestLog)
     return app

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from api.auth import generated_key
 from api.history_cli import register as register_history
+from api.projections_cli import register as register_projections
 from api.settings import Settings
 
 cli = typer.Typer(
@@ -47,6 +48,10 @@ def serve(
         console.print("Set MSGSTORE_API_KEYS=key:tenant[,…] to choose your own.")
     console.print(f"Database: {_safe(url)}  ·  API: http://{host}:{port}/v1")
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
+    if workers > 1:  # metrics of all server processes, summed by whichever answers /metrics
+        from api.metrics import share_between_processes
+
+        share_between_processes(settings.data_dir / "prometheus")
     uvicorn.run(
         "api.main:app",
         host=host,
@@ -58,29 +63,6 @@ def serve(
     )
 
 
-@projections_cli.command("rebuild")
-def rebuild(name: str = typer.Argument("messages", help="The projection to rebuild.")) -> None:
-    """Rebuild a projection from the event log beside the live one, then swap it in."""
-    from projections.rebuild import rebuild_messages_view
-    from projections.store import MessageStore
-
-    settings = Settings()
-    if name != "messages":
-        console.print(f"[red]Unknown projection {name!r}.[/] Known: messages.")
-        raise typer.Exit(2)
-    store = MessageStore.open(settings.resolved_database_url())
-    try:
-        with console.status("Rebuilding…") as status:
-
-            def progress(done: int, total: int) -> None:
-                status.update(f"Rebuilding {name}: {done:,} of {total:,} events")
-
-            count = rebuild_messages_view(store, progress=progress)
-        console.print(f"Rebuilt {name} from {count:,} events.")
-    finally:
-        store.close()
-
-
 def _safe(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -89,6 +71,7 @@ def _safe(url: str) -> str:
 
 
 register_history(cli)  # history, replay, export-events
+register_projections(cli, projections_cli)  # worker, analytics, projections status/rebuild/verify
 
 
 def main() -> None:

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     max_batch: int = Field(256, ge=1, description="Most commands the writer records in one transaction.")
     db_pool_size: int = Field(10, ge=2, description="Read connections per process (PostgreSQL).")
     log_level: str = Field("info", description="Log level of the server.")
+    worker: bool = Field(True, description="Run the projection worker inside `msgstore serve`.")
+    worker_batch: int = Field(5000, ge=1, description="Most events the worker applies in one transaction.")
+    ready_max_lag: int = Field(10_000, ge=0, description="Events an async projection may lag before /readyz fails.")
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file in the data directory."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.analytics import COUNTERS, AnalyticsTables
-from projections.sql import Cursor
+from projections.sql import Cursor, Dialect
 
 DAILY_FIELDS = ("day", *COUNTERS, "active_threads")
 
@@ -30,3 +30,21 @@ class AnalyticsView:
             params.append(end)
         curs.execute(self.tables.dialect.q(sql + " ORDER BY day"), params)
         return [{f: (row[f] if f == "day" else int(row[f])) for f in DAILY_FIELDS} for row in curs.fetchall()]
+
+
+def daily_for_all(
+    dialect: Dialect, curs: Cursor, tenant: str | None = None, start: str | None = None, end: str | None = None
+) -> list[dict[str, Any]]:
+    """Every tenant's days (or one tenant's), by tenant then day: for operators and exports."""
+    tables = AnalyticsTables(dialect)
+    sql = f"SELECT tenant, {', '.join(DAILY_FIELDS)} FROM {tables.daily} WHERE 1 = 1"
+    params: list[Any] = []
+    for condition, value in (("tenant = %s", tenant), ("day >= %s", start), ("day <= %s", end)):
+        if value is not None:
+            sql += f" AND {condition}"
+            params.append(value)
+    curs.execute(dialect.q(sql + " ORDER BY tenant, day"), params)
+    return [
+        {"tenant": row["tenant"], **{f: (row[f] if f == "day" else int(row[f])) for f in DAILY_FIELDS}}
+        for row in curs.fetchall()
+    ]

@@ -66,6 +66,8 @@ def _rebuild(
         # Secondary indexes cost less built once at the end than kept up row by row.
         getattr(shadow, "create_tables", shadow.create)(curs)
     start = position = position or 0
+    if progress is not None:
+        progress(start, reader.head())
     applied = _catch_up(database, reader, projector, position, page, progress)
     if dialect.name == "postgres":  # indexes are renamed at the swap; SQLite builds the live ones there
         with database.transaction() as curs:
@@ -103,6 +105,8 @@ def verify(
             forget_position(curs, dialect, scratch_name)
             scratch.create(curs)
             stop = read_position(curs, dialect, target.name) or 0
+        if progress is not None:
+            progress(0, stop)
         _catch_up(database, reader, projector, 0, page, progress, stop=stop)
         with database.transaction(lock_events=True) as curs:
             live_position = lock_position(curs, dialect, target.name)

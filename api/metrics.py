@@ -1,0 +1,137 @@
+"""Prometheus metrics: requests by route template and status, write batches, and the projections.
+
+With several server processes (``serve --workers N``) the CLI points ``PROMETHEUS_MULTIPROC_DIR``
+at an empty directory before the processes start: each process writes its counters there and
+any process answering ``/metrics`` adds them all up. Projection positions and lags are read from
+the database at scrape time, so every process reports the same, true values.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from projections.status import projection_status
+
+if TYPE_CHECKING:
+    from projections.store import MessageStore
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096)
+
+REQUESTS = Counter("msgstore_http_requests", "HTTP requests answered.", ["method", "route", "status"])
+LATENCY = Histogram(
+    "msgstore_http_request_duration_seconds", "Time to answer an HTTP request.", ["method", "route", "status"]
+)
+WRITE_BATCH = Histogram(
+    "msgstore_write_batch_events", "Events recorded per write transaction of the writer.", buckets=BATCH_BUCKETS
+)
+APPLIED = Counter("msgstore_projection_events_applied", "Events the worker of this process applied.", ["projection"])
+RATE = Gauge(
+    "msgstore_projection_events_per_second",
+    "Events per second the active worker applied over the last minute.",
+    ["projection"],
+    multiprocess_mode="livemax",
+)
+
+
+def share_between_processes(directory: Path) -> None:
+    """Switch the server processes about to start to multiprocess mode, counting from zero."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ.setdefault(MULTIPROCESS_ENV, str(directory))
+
+
+def observe_batch(events: int) -> None:
+    """Count one write transaction of ``events`` events (the store's ``on_batch`` callback)."""
+    WRITE_BATCH.observe(events)
+
+
+def observe_applied(projection: str, events: int, rate: float) -> None:
+    """Count a batch the worker applied, and its current rate."""
+    APPLIED.labels(projection).inc(events)
+    RATE.labels(projection).set(rate)
+
+
+class ProjectionCollector(Collector):
+    """Reads each projection's position and lag from the database whenever metrics are scraped."""
+
+    def __init__(self, store: MessageStore) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        statuses = projection_status(self.store.database, self.store.app)
+        head = GaugeMetricFamily("msgstore_event_log_head", "Position of the last event recorded.")
+        head.add_metric([], statuses[0].head if statuses else 0)
+        yield head
+        families = {
+            "position": GaugeMetricFamily(
+                "msgstore_projection_position", "Last event position applied.", labels=["projection", "mode"]
+            ),
+            "lag_events": GaugeMetricFamily(
+                "msgstore_projection_lag_events", "Events recorded but not applied yet.", labels=["projection", "mode"]
+            ),
+            "lag_seconds": GaugeMetricFamily(
+                "msgstore_projection_lag_seconds",
+                "Age of the oldest event not applied yet.",
+                labels=["projection", "mode"],
+            ),
+        }
+        for s in statuses:
+            for attribute, family in families.items():
+                family.add_metric([s.name, s.mode], float(getattr(s, attribute)))
+        yield from families.values()
+
+
+def render(store: MessageStore) -> bytes:
+    """The metrics of this process (or of all server processes) and of the projections, in text format."""
+    if os.environ.get(MULTIPROCESS_ENV):
+        base = CollectorRegistry()
+        MultiProcessCollector(base)  # type: ignore[no-untyped-call]
+    else:
+        base = REGISTRY
+    projections = CollectorRegistry(auto_describe=False)
+    projections.register(ProjectionCollector(store))
+    try:
+        extra = generate_latest(projections)
+    except Exception:  # the database is down: the process metrics still answer
+        extra = b""
+    return generate_latest(base) + extra
+
+
+class RequestMetrics:
+    """Counts and times every HTTP request by method, route template (never the raw path) and status."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            route: Any = scope.get("route")
+            labels = (scope["method"], getattr(route, "path", None) or "unmatched", str(status))
+            REQUESTS.labels(*labels).inc()
+            LATENCY.labels(*labels).observe(time.perf_counter() - start)

@@ -1,0 +1,32 @@
+"""Running the projection worker: inside ``msgstore serve`` or as ``msgstore worker``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from api.metrics import observe_applied
+from api.settings import Settings
+from projections.store import MessageStore
+from projections.worker import ProjectionWorker, start_worker
+
+log = logging.getLogger("msgstore.worker")
+
+
+def projection_worker(store: MessageStore, settings: Settings) -> ProjectionWorker:
+    """A worker for the store's asynchronous projections, woken by the store's event signal."""
+    worker: ProjectionWorker | None = None
+
+    def applied(projection: str, events: int, position: int) -> None:
+        assert worker is not None
+        observe_applied(projection, events, worker.rates().get(projection, 0.0))
+        log.debug("%s: applied %d events, at %d", projection, events, position)
+
+    store.follow_other_processes()  # wake on events other processes record, too
+    worker = ProjectionWorker(store.database, store.app, store.signal, batch=settings.worker_batch, on_applied=applied)
+    return worker
+
+
+def start_in_process_worker(store: MessageStore, settings: Settings) -> Callable[[], None]:
+    """Start a worker thread in this server process; return the function that stops it."""
+    return start_worker(projection_worker(store, settings))
