@@ -77,16 +77,24 @@ class HistoryView:
             (thread_id, version),
         )
         seq_high = 0 if row is None else int(row["seq_high"])
-        sql = (
-            f"SELECT {', '.join(MESSAGE_FIELDS)} FROM {self.tables.messages} WHERE thread_id = %s AND seq <= %s"
-            " AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) AND deleted = 0"
-        )
-        params: list[Any] = [thread_id, seq_high, version, version]
+        after_seq = self._seq(curs, thread_id, "after", after)
+        before_seq = self._seq(curs, thread_id, "before", before)
+        # Messages created after ``version`` lie above ``seq_high``: bound the scan there, folding the
+        # bound into a cursor that already bounds it (two upper bounds make SQLite pick one blindly).
+        sql = f"SELECT {', '.join(MESSAGE_FIELDS)} FROM {self.tables.messages} WHERE thread_id = %s"
+        params: list[Any] = [thread_id]
+        if order == "desc" and after_seq is not None:
+            after_seq = min(after_seq, seq_high + 1)
+        elif order == "asc" and before_seq is not None:
+            before_seq = min(before_seq, seq_high + 1)
+        else:
+            sql += " AND seq <= %s"
+            params.append(seq_high)
+        sql += " AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) AND deleted = 0"
+        params += [version, version]
         if run_id is not None:
             sql += " AND run_id = %s"
             params.append(run_id)
-        after_seq = self._seq(curs, thread_id, "after", after)
-        before_seq = self._seq(curs, thread_id, "before", before)
         return keyset(
             curs,
             self.q,
@@ -166,8 +174,14 @@ class HistoryView:
 
     def has_message(self, curs: Cursor, thread_id: str, message_id: str) -> bool:
         """Whether the message ever existed in this thread."""
-        sql = f"SELECT seq FROM {self.tables.messages} WHERE message_id = %s AND thread_id = %s LIMIT 1"
-        return self._one(curs, sql, (message_id, thread_id)) is not None
+        return self._message_seq(curs, thread_id, message_id) is not None
+
+    def _message_seq(self, curs: Cursor, thread_id: str, message_id: str) -> int | None:
+        # By message id alone: with the thread id too, SQLite may walk the thread's index instead.
+        row = self._one(
+            curs, f"SELECT seq, thread_id FROM {self.tables.messages} WHERE message_id = %s LIMIT 1", (message_id,)
+        )
+        return None if row is None or row["thread_id"] != thread_id else int(row["seq"])
 
     def export_page(
         self, curs: Cursor, *, tenant: str | None, since_us: int | None, after: tuple[str, int] | None, limit: int
@@ -203,11 +217,10 @@ class HistoryView:
     def _seq(self, curs: Cursor, thread_id: str, param: str, message_id: str | None) -> int | None:
         if message_id is None:
             return None
-        sql = f"SELECT seq FROM {self.tables.messages} WHERE message_id = %s AND thread_id = %s LIMIT 1"
-        row = self._one(curs, sql, (message_id, thread_id))
-        if row is None:
+        seq = self._message_seq(curs, thread_id, message_id)
+        if seq is None:
             raise UnknownCursor(param, message_id)
-        return int(row["seq"])
+        return seq
 
     def _version(self, curs: Cursor, thread_id: str, param: str, candidate: str | None) -> int | None:
         if candidate is None:
