@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
@@ -37,16 +38,21 @@ class Table:
     columns: tuple[str, ...]
     merges: dict[str, str] = field(default_factory=dict)
 
-    def key_of(self, row: Row) -> Key:
-        """The key of a row."""
-        return _getter(self.key)(row)
+    @cached_property
+    def key_of(self) -> Callable[[Row], Key]:
+        """The function returning the key of a row."""
+        return _getter(self.key)
 
     def values_of(self, row: Row) -> tuple[Any, ...]:
         """The row's values in column order (None for a column it lacks)."""
         try:
-            return _getter(self.columns)(row)
+            return self._values(row)
         except KeyError:
             return tuple(row.get(c) for c in self.columns)
+
+    @cached_property
+    def _values(self) -> Callable[[Row], tuple[Any, ...]]:
+        return _getter(self.columns)
 
 
 _getters: dict[tuple[str, ...], Callable[[Row], tuple[Any, ...]]] = {}
