@@ -92,14 +92,13 @@ class History:
     def thread_at(self, tenant: str | None, thread_id: str, at: PointInTime) -> dict[str, Any]:
         """The thread as it was at a point in time (404 before it existed and after it was deleted)."""
         with self.database.read() as curs:
-            found, _ = self._at(curs, tenant, thread_id, at)
-            return found
+            return self._at(curs, tenant, thread_id, at)[0]
 
     def messages_at(self, tenant: str | None, thread_id: str, at: PointInTime, **page: Any) -> Page:
         """A page of the thread's messages as they were at a point in time."""
         with self.database.read() as curs:
-            _, version = self._at(curs, tenant, thread_id, at)
-            return self.view.messages_at(curs, thread_id, version, **page)
+            _, version, seq_high = self._at(curs, tenant, thread_id, at)
+            return self.view.messages_at(curs, thread_id, version, seq_high, **page)
 
     def count(self, *, tenant: str | None = None, since_us: int | None = None) -> int:
         """How many events ``export`` yields."""
@@ -124,20 +123,20 @@ class History:
         if owner is None or (tenant is not None and owner != tenant):
             raise ThreadNotFound(thread_id)
 
-    def _at(self, curs: Cursor, tenant: str | None, thread_id: str, at: PointInTime) -> tuple[dict[str, Any], int]:
-        self._owned(curs, tenant, thread_id)
-        if at.version is not None:
-            head = self.view.head(curs, thread_id)
-            if at.version > head:
+    def _at(self, curs: Cursor, tenant: str | None, thread_id: str, at: PointInTime) -> tuple[dict[str, Any], int, int]:
+        point = self.view.point(curs, thread_id, version=at.version, at_us=_LATEST_US if at.at_us is None else at.at_us)
+        if point is None:
+            if at.version is not None:  # beyond the thread's head; a foreign or missing thread is a 404 first
+                self._owned(curs, tenant, thread_id)
+                head = self.view.head(curs, thread_id)
                 raise InvalidPointInTime(
                     f"Invalid 'version': the thread is at version {head}. Expected a value <= {head},"
                     f" but got {at.version} instead.",
                     "version",
                 )
-            version = at.version
-        else:
-            version = self.view.version_at(curs, thread_id, at.at_us if at.at_us is not None else _LATEST_US)
-        found = self.view.thread_at(curs, thread_id, version) if version else None
+            raise ThreadNotFound(thread_id)
+        version, seq_high = point
+        found = self.view.thread_at(curs, thread_id, version, tenant)
         if found is None:
             raise ThreadNotFound(thread_id)
-        return found, version
+        return found, version, seq_high

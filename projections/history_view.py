@@ -40,29 +40,38 @@ class HistoryView:
         row = self._one(curs, sql, (thread_id,))
         return 0 if row is None else int(row["version"])
 
-    def version_at(self, curs: Cursor, thread_id: str, at_us: int) -> int:
-        """The thread's version at an instant (0 before it was created): the index on time finds it."""
-        sql = (
-            f"SELECT version FROM {self.tables.events} WHERE thread_id = %s AND recorded_us <= %s"
-            " ORDER BY recorded_us DESC, version DESC LIMIT 1"
-        )
-        row = self._one(curs, sql, (thread_id, at_us))
-        return 0 if row is None else int(row["version"])
+    def point(self, curs: Cursor, thread_id: str, *, version: int | None, at_us: int) -> tuple[int, int] | None:
+        """(version, highest message seq by then) at a version, or at an instant; None before or beyond.
 
-    def thread_at(self, curs: Cursor, thread_id: str, version: int) -> dict[str, Any] | None:
-        """The thread as it was at ``version``, or None if it did not exist or was deleted then."""
+        An instant is found through the index on (thread, time): one probe, however long the thread.
+        """
+        sql = f"SELECT version, seq_high FROM {self.tables.events} WHERE thread_id = %s"
+        if version is not None:
+            sql += " AND version = %s"
+            params = (thread_id, version)
+        else:
+            sql += " AND recorded_us <= %s ORDER BY recorded_us DESC, version DESC LIMIT 1"
+            params = (thread_id, at_us)
+        row = self._one(curs, sql, params)
+        return None if row is None else (int(row["version"]), int(row["seq_high"]))
+
+    def thread_at(self, curs: Cursor, thread_id: str, version: int, tenant: str | None) -> dict[str, Any] | None:
+        """The tenant's thread as it was at ``version``; None if it was deleted then or is not the tenant's."""
         sql = (
-            f"SELECT thread_id, created_at, metadata, tool_resources, deleted FROM {self.tables.threads}"
+            f"SELECT thread_id, tenant, created_at, metadata, tool_resources, deleted FROM {self.tables.threads}"
             " WHERE thread_id = %s AND valid_from <= %s ORDER BY valid_from DESC LIMIT 1"
         )
         row = self._one(curs, sql, (thread_id, version))
-        return None if row is None or row["deleted"] else render_thread(row)
+        if row is None or row["deleted"] or (tenant is not None and row["tenant"] != tenant):
+            return None
+        return render_thread(row)
 
     def messages_at(
         self,
         curs: Cursor,
         thread_id: str,
         version: int,
+        seq_high: int,
         *,
         limit: int,
         order: str,
@@ -71,12 +80,6 @@ class HistoryView:
         run_id: str | None = None,
     ) -> Page:
         """A keyset page of the messages live at ``version``; only messages created by then are scanned."""
-        row = self._one(
-            curs,
-            f"SELECT seq_high FROM {self.tables.events} WHERE thread_id = %s AND version = %s",
-            (thread_id, version),
-        )
-        seq_high = 0 if row is None else int(row["seq_high"])
         after_seq = self._seq(curs, thread_id, "after", after)
         before_seq = self._seq(curs, thread_id, "before", before)
         # Messages created after ``version`` lie above ``seq_high``: bound the scan there, folding the
