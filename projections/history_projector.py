@@ -145,6 +145,7 @@ class HistoryProjector:
     @staticmethod
     def _message_created(batch: HistoryBatch, e: Any) -> dict[str, Any]:
         batch.allocate_seq(e.thread_id, e.seq)
+        batch.start_message(e.message_id)
         message = {
             "message_id": e.message_id,
             "thread_id": e.thread_id,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import orjson
 
+from projections.batch import Table, insert_rows, run
 from projections.history_tables import HistoryTables
 from projections.projector import dumps
 from projections.sql import Cursor
@@ -33,6 +35,10 @@ MESSAGE_FIELDS = (
 )
 JSON_FIELDS = frozenset({"content", "attachments", "metadata", "incomplete_details", "tool_resources"})
 THREAD_FIELDS = ("created_at", "metadata", "tool_resources")
+# Column order of the inserts; the first two columns are each table's key.
+MESSAGE_COLUMNS = ("message_id", "valid_from", "valid_to", "deleted", *MESSAGE_FIELDS[1:])
+THREAD_COLUMNS = ("thread_id", "valid_from", "tenant", "deleted", *THREAD_FIELDS)
+EVENT_COLUMNS = ("thread_id", "version", "type", "message_id", "tenant", "actor", "recorded_us", "data", "seq_high")
 
 
 def microseconds(moment: datetime) -> int:
@@ -90,8 +96,8 @@ class HistoryBatch:
         self._q = q
         self._threads: dict[str, _Thread] = {}
         self._messages: dict[str, _Open] = {}
-        self._events: list[tuple[Any, ...]] = []
-        self._thread_rows: list[tuple[Any, ...]] = []
+        self._events: list[dict[str, Any]] = []
+        self._thread_rows: list[dict[str, Any]] = []
         self._message_rows: list[dict[str, Any]] = []
         self._closes: list[tuple[int, str, int]] = []
 
@@ -99,6 +105,10 @@ class HistoryBatch:
 
     def start_thread(self, thread_id: str, tenant: str) -> None:
         self._threads[thread_id] = _Thread(tenant, 0, None, True)
+
+    def start_message(self, message_id: str) -> None:
+        """A message created by this batch: it has no earlier row to look up."""
+        self._messages[message_id] = _Open(None, None)
 
     def allocate_seq(self, thread_id: str, seq: int) -> None:
         track = self._thread(thread_id)
@@ -160,9 +170,9 @@ class HistoryBatch:
     def put_thread(self, thread_id: str, version: int, state: State, *, deleted: bool) -> None:
         track = self._thread(thread_id)
         track.state, track.loaded = state, True
-        self._thread_rows.append(
-            (thread_id, version, track.tenant or "", *(encode(state[f], f) for f in THREAD_FIELDS), int(deleted))
-        )
+        row = {f: encode(state[f], f) for f in THREAD_FIELDS}
+        row.update(thread_id=thread_id, valid_from=version, tenant=track.tenant or "", deleted=int(deleted))
+        self._thread_rows.append(row)
 
     def put_message(self, message_id: str, version: int, state: State, *, deleted: bool) -> None:
         """Close the message's open row at ``version`` and open a new one from it."""
@@ -190,35 +200,29 @@ class HistoryBatch:
         track = self._thread(thread_id)
         tenant = track.tenant or str(actor.get("tenant", ""))
         self._events.append(
-            (thread_id, version, type_, message_id, tenant, dumps(actor), recorded_us, dumps_any(data), track.seq_high)
+            {
+                "thread_id": thread_id,
+                "version": version,
+                "type": type_,
+                "message_id": message_id,
+                "tenant": tenant,
+                "actor": dumps(actor),
+                "recorded_us": recorded_us,
+                "data": dumps_any(data),
+                "seq_high": track.seq_high,
+            }
         )
 
     def flush(self) -> None:
-        """Write the collected rows."""
-        t, q, curs = self.tables, self._q, self.curs
-        if self._closes:
-            curs.executemany(
-                q(f"UPDATE {t.messages} SET valid_to = %s WHERE message_id = %s AND valid_from = %s"), self._closes
-            )
-        if self._message_rows:
-            columns = ("valid_from", "valid_to", "deleted", *MESSAGE_FIELDS)
-            curs.executemany(
-                q(f"INSERT INTO {t.messages} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"),
-                [tuple(row[c] for c in columns) for row in self._message_rows],
-            )
-        if self._thread_rows:
-            curs.executemany(
-                q(
-                    f"INSERT INTO {t.threads} (thread_id, valid_from, tenant, created_at, metadata,"
-                    " tool_resources, deleted) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                ),
-                self._thread_rows,
-            )
-        if self._events:
-            curs.executemany(
-                q(
-                    f"INSERT INTO {t.events} (thread_id, version, type, message_id, tenant, actor,"
-                    " recorded_us, data, seq_high) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-                ),
-                self._events,
-            )
+        """Write the collected rows (by COPY on PostgreSQL when there are many)."""
+        t, dialect = self.tables, self.tables.dialect
+        close = f"UPDATE {t.messages} SET valid_to = %s WHERE message_id = %s AND valid_from = %s"
+        run(self.curs, dialect.q(close), self._closes)
+        insert_rows(self.curs, dialect, _table(t.messages, MESSAGE_COLUMNS), self._message_rows)
+        insert_rows(self.curs, dialect, _table(t.threads, THREAD_COLUMNS), self._thread_rows)
+        insert_rows(self.curs, dialect, _table(t.events, EVENT_COLUMNS), self._events)
+
+
+@cache
+def _table(name: str, columns: tuple[str, ...]) -> Table:
+    return Table(name, columns[:2], columns)
