@@ -9,31 +9,34 @@ from typing import Any
 
 import httpx
 
+MAX_IDLE_COMMENTS = 4  # keep-alives in a row before a reader gives up (a missing event, not a slow one)
+
 
 @dataclass(frozen=True)
 class Event:
-    """One dispatched event: the last event id at that point, its name and its JSON data."""
+    """One dispatched event: the last event id at that point, its name, its JSON data, and whether it set the id."""
 
     id: str
     event: str
     data: Any
+    sets_id: bool = True
 
 
-def events(lines: Iterator[str]) -> Iterator[Event | str]:
-    """Yield events, and comment lines (without the colon) as plain strings."""
-    last_id, name, data = "", "message", []
+def events(lines: Iterator[str], last_id: str = "") -> Iterator[Event | str]:
+    """Yield events, and comment lines (without the colon) as plain strings; ``last_id`` is the id resumed from."""
+    name, data, sets_id = "message", [], False
     for line in lines:
         if not line:
             if data:
-                yield Event(last_id, name, json.loads("\n".join(data)))
-            name, data = "message", []
+                yield Event(last_id, name, json.loads("\n".join(data)), sets_id)
+            name, data, sets_id = "message", [], False
         elif line.startswith(":"):
             yield line[1:].strip()
         else:
             field, _, value = line.partition(":")
             value = value.removeprefix(" ")
             if field == "id":
-                last_id = value
+                last_id, sets_id = value, True
             elif field == "event":
                 name = value
             elif field == "data":
@@ -49,13 +52,15 @@ class Stream:
             headers["Last-Event-ID"] = last_event_id
         self._context = http.stream("GET", f"/v1/threads/{thread_id}/stream", headers=headers)
         self.response = self._context.__enter__()
-        self._events = events(self.response.iter_lines()) if self.response.status_code == 200 else iter(())
+        ok = self.response.status_code == 200
+        self._events = events(self.response.iter_lines(), last_event_id or "") if ok else iter(())
 
     def next(self, *, comments: bool = False) -> Event | str:
         """The next event (or comment, if asked for), waiting for it to be written."""
-        for item in self._events:
+        for idle, item in enumerate(self._events):
             if comments or isinstance(item, Event):
                 return item
+            assert idle < MAX_IDLE_COMMENTS, "no event came: only keep-alives"
         raise AssertionError("the stream ended")
 
     def take(self, n: int) -> list[Event]:
