@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from projections.events import EventReader
 from projections.locks import try_lock
-from projections.registry import Projection, async_projections
+from projections.rebuild import rebuild
+from projections.registry import Projection, async_projections, inline_projections
 from projections.signal import EventSignal
-from projections.tables import lock_position
+from projections.tables import lock_position, read_position
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -26,6 +27,7 @@ WORKER_LOCK = "projection-worker"
 BATCH = 5000
 IDLE_SECONDS = 1.0  # how long to sleep without a wake-up before looking again anyway
 STANDBY_SECONDS = 1.0  # how often a standby worker tries to take over
+INLINE_GRACE = 5.0  # seconds an inline projection may look behind before the worker repairs it
 
 Applied = Callable[[str, int, int], None]
 """Called after each committed batch with (projection, events applied, position reached)."""
@@ -69,6 +71,8 @@ class ProjectionWorker:
         self._runners = [
             _Runner(p, EventReader(app, p.handles(database.dialect)), p.build(database.dialect)) for p in chosen
         ]
+        repaired = inline_projections() if projections is None else []
+        self._inline = [_Runner(p, EventReader(app), p.build(database.dialect)) for p in repaired]
 
     def rates(self) -> dict[str, float]:
         """Events per second each projection applied over the last minute."""
@@ -111,7 +115,47 @@ class ProjectionWorker:
                 total += count
                 if not moved:
                     break
-        return total
+        return total + self.repair_inline()
+
+    def repair_inline(self) -> int:
+        """Apply events an inline projection missed (recorded by a process without it); return how many.
+
+        Inline projections are normally never behind. One that has been for ``INLINE_GRACE`` seconds
+        is caught up here with new events held back (so the writer cannot interleave), or rebuilt
+        beside its live tables when it is far behind.
+        """
+        if not self._inline:
+            return 0
+        dialect = self.database.dialect
+        head = self._inline[0].reader.head()
+        with self.database.read() as curs:
+            positions = {r.projection.name: read_position(curs, dialect, r.projection.name) for r in self._inline}
+        # Never ran (None): the store's opening backfills it, not the worker.
+        behind = [
+            r
+            for r in self._inline
+            if (positions[r.projection.name] or 0) < head and positions[r.projection.name] is not None
+        ]
+        applied = 0
+        for runner in behind:
+            with self.database.read() as curs:
+                position = read_position(curs, dialect, runner.projection.name) or 0
+            first = runner.reader.read(position, 1)
+            if not first.events or time.time() - first.events[0].timestamp.timestamp() < INLINE_GRACE:
+                continue
+            log.warning(
+                "inline projection %s is %d events behind; catching up", runner.projection.name, head - position
+            )
+            if head - position > self.batch:
+                applied += rebuild(self.database, runner.reader.app, runner.projection)
+                continue
+            with self.database.transaction(lock_events=True) as curs:
+                position = lock_position(curs, dialect, runner.projection.name)
+                page = runner.reader.read(position, self.batch)
+                if page.last > position:
+                    runner.projector.apply(curs, page.events, page.last, int(time.time()))
+                    applied += len(page.events)
+        return applied
 
     def step(self, runner: _Runner) -> tuple[int, bool]:
         """Apply one batch to one projection; return (events applied, whether its position moved)."""

@@ -203,3 +203,25 @@ def test_a_worker_killed_in_the_middle_of_a_batch_resumes_without_skipping_or_re
     assert verify(fresh.database, fresh.app, ANALYTICS) == []  # equal to a from-scratch build
     created = sum(row["messages_created"] for row in daily(fresh))
     assert created == 6 * 20  # each event counted once
+
+
+def test_the_worker_repairs_an_inline_projection_that_missed_events(
+    fresh: MessageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domain.thread import Thread
+    from projections import worker as worker_module
+
+    populate(fresh, threads=2, messages=2)
+    # An event recorded without the inline projections, as a process of an older version would.
+    fresh.app.save(
+        Thread(thread_id="thread_" + "x" * 24, tenant="alpha", metadata={}, tool_resources=None, actor=ALPHA)
+    )
+    assert position(fresh, "messages") < head(fresh)
+    worker = ProjectionWorker(fresh.database, fresh.app, fresh.signal)
+    assert worker.repair_inline() == 0  # within the grace period: the writer may still be at it
+    monkeypatch.setattr(worker_module, "INLINE_GRACE", 0.0)
+    assert worker.repair_inline() == 2  # the event, once for each inline projection
+    for name in ("messages", "history"):
+        assert position(fresh, name) == head(fresh)
+        assert verify(fresh.database, fresh.app, projection(name)) == []
+    assert fresh.thread("alpha", "thread_" + "x" * 24)["id"] == "thread_" + "x" * 24
