@@ -1,0 +1,82 @@
+"""Runtime writes through the store's writer, their rebuild, and the stream's wait loop, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from api.routes.stream import follow
+from domain.ids import key_identifier
+from projections.changes import ThreadChanges
+from projections.rebuild import rebuild_messages_view
+from projections.store import MessageStore, NewMessage
+
+RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
+REPLY = NewMessage(role="assistant", content=[], assistant_id="asst_1", run_id="run_1", status="in_progress")
+
+
+def text(index: int, value: str) -> dict[str, Any]:
+    return {"index": index, "type": "text", "text": {"value": value}}
+
+
+@pytest.fixture
+def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
+    """A store on a database of its own, so that whole views can be compared."""
+    opened = MessageStore.open(new_database())
+    yield opened
+    opened.close()
+
+
+def rows(store: MessageStore) -> list[dict[str, Any]]:
+    with store.database.read() as curs:
+        curs.execute(f"SELECT * FROM {store.database.live_tables.messages} ORDER BY message_id")
+        return [dict(row) for row in curs.fetchall()]
+
+
+def test_deltas_submitted_at_once_accumulate_in_order_and_rebuild_to_the_same_view(fresh: MessageStore) -> None:
+    thread_id = fresh.create_thread(RUNTIME, metadata={}, tool_resources=None, messages=[]).result(30).body["id"]
+    first = fresh.create_message(RUNTIME, thread_id, REPLY).result(30).body
+    second = fresh.create_message(RUNTIME, thread_id, REPLY).result(30).body
+    # Submitted without waiting, so the writer may record several in one transaction.
+    futures = [fresh.append_to_message(RUNTIME, thread_id, first["id"], [text(0, f"{i} ")]) for i in range(30)]
+    futures.append(fresh.append_to_message(RUNTIME, thread_id, second["id"], [text(0, "cut")]))
+    futures.append(fresh.complete_message(RUNTIME, thread_id, first["id"]))
+    futures.append(fresh.mark_message_incomplete(RUNTIME, thread_id, second["id"], "run_expired"))
+    answers = [f.result(30).body for f in futures]
+    whole = "".join(f"{i} " for i in range(30))
+    for i, answer in enumerate(answers[:30]):  # each answer holds at least its own delta, in order
+        assert whole.startswith(answer["content"][0]["text"]["value"])
+        assert len(answer["content"][0]["text"]["value"]) >= len(whole[: whole.index(f"{i} ") + len(f"{i} ")])
+    done = fresh.message("alpha", thread_id, first["id"])
+    assert done == answers[-2] and done["content"][0]["text"]["value"] == whole and done["status"] == "completed"
+    cut = fresh.message("alpha", thread_id, second["id"])
+    assert (cut["status"], cut["incomplete_details"], cut["content"][0]["text"]["value"]) == (
+        "incomplete",
+        {"reason": "run_expired"},
+        "cut",
+    )
+    live = rows(fresh)
+    rebuild_messages_view(fresh)
+    assert rows(fresh) == live
+
+
+@pytest.mark.anyio
+async def test_the_stream_waits_on_the_signal_and_sends_keep_alives_while_idle(store: MessageStore) -> None:
+    thread_id = await asyncio.wrap_future(store.create_thread(RUNTIME, metadata={}, tool_resources=None, messages=[]))
+    thread_id = thread_id.body["id"]
+    frames = follow(store, ThreadChanges(store), thread_id, 0, keepalive=0.05)
+    try:
+        assert (await anext(frames)).startswith(b"id: 1\nevent: thread.created\ndata: {")
+        assert await anext(frames) == b": keep-alive\n\n"
+        waiting = asyncio.ensure_future(anext(frames))
+        await asyncio.wrap_future(store.create_message(RUNTIME, thread_id, REPLY))
+        frame = await waiting
+        while frame == b": keep-alive\n\n":
+            frame = await anext(frames)
+        assert frame.startswith(b"event: thread.message.created\ndata: {")
+        assert b"\n\nid: 2\nevent: thread.message.in_progress\ndata: {" in frame
+    finally:
+        await frames.aclose()
