@@ -60,6 +60,8 @@ def serve(
         access_log=False,
         log_level=settings.log_level.lower(),
         factory=False,
+        # Open event streams never finish by themselves: end them after this, clients resume with Last-Event-ID.
+        timeout_graceful_shutdown=5,
     )
 
 
