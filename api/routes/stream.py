@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import logging
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError, from_exception
+from api.wakeups import ThreadWakeups
+from domain.ids import thread_uuid
 from projections.changes import Change, ThreadChanges
 from projections.store import MessageStore
-
-log = logging.getLogger("msgstore.stream")
 
 TAG = "stream (extension)"
 KEEPALIVE_SECONDS = 15.0
@@ -42,6 +42,7 @@ EVENT_STREAM = {
     responses={200: EVENT_STREAM},
 )
 async def stream_thread(
+    request: Request,
     thread_id: str,
     principal: PrincipalDep,
     store: StoreDep,
@@ -64,7 +65,7 @@ async def stream_thread(
         )
     store.follow_other_processes()  # writes through other processes wake the stream too
     return StreamingResponse(
-        follow(store, changes, thread_id, after),
+        follow(changes, wakeups(request, store), thread_id, after),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -85,30 +86,45 @@ def parse_last_event_id(value: str | None) -> int:
     return int(value)
 
 
+def wakeups(request: Request, store: MessageStore) -> ThreadWakeups:
+    """The process's one reader of new events for its streams (made on first use)."""
+    found: ThreadWakeups | None = getattr(request.app.state, "thread_wakeups", None)
+    if found is None:
+        found = request.app.state.thread_wakeups = ThreadWakeups(store)
+    return found
+
+
 async def follow(
-    store: MessageStore, changes: ThreadChanges, thread_id: str, after: int, keepalive: float = KEEPALIVE_SECONDS
+    changes: ThreadChanges, wakeups: ThreadWakeups, thread_id: str, after: int, keepalive: float = KEEPALIVE_SECONDS
 ) -> AsyncIterator[bytes]:
     """Yield the SSE frames of every change after ``after``, waiting for new ones without holding a thread."""
-    position = after
-    while True:
-        generation = store.signal.generation  # before reading: a commit after it moves it
-        try:
-            batch = await run_in_threadpool(changes.after, thread_id, position, PAGE)
-        except Exception as e:  # the response has started: report in the stream, then end it
-            error = from_exception(e)
-            body = {"error": {"message": error.message, "type": error.type, "param": None, "code": error.code}}
-            yield b"event: error\ndata: " + orjson.dumps(body) + b"\n\n"
-            return
-        for change in batch:
-            if change.events:
-                yield frames(change)
-            position = change.version
-            if change.final:
+    thread = thread_uuid(thread_id)
+    woken = await wakeups.subscribe(thread)  # before the first read: no commit falls between the two
+    try:
+        position = after
+        while True:
+            woken.clear()
+            try:
+                batch = await run_in_threadpool(changes.after, thread_id, position, PAGE)
+            except Exception as e:  # the response has started: report in the stream, then end it
+                error = from_exception(e)
+                body = {"error": {"message": error.message, "type": error.type, "param": None, "code": error.code}}
+                yield b"event: error\ndata: " + orjson.dumps(body) + b"\n\n"
                 return
-        if len(batch) >= PAGE:
-            continue
-        if await store.signal.wait_async(generation, keepalive) == generation:
-            yield b": keep-alive\n\n"
+            for change in batch:
+                if change.events:
+                    yield frames(change)
+                position = change.version
+                if change.final:
+                    return
+            if len(batch) >= PAGE:
+                continue
+            try:
+                await asyncio.wait_for(woken.wait(), keepalive)
+            except TimeoutError:
+                yield b": keep-alive\n\n"
+    finally:
+        wakeups.unsubscribe(thread, woken)
 
 
 def frames(change: Change) -> bytes:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from api.routes.stream import follow
+from api.wakeups import ThreadWakeups
 from domain.ids import key_identifier
 from projections.changes import ThreadChanges
 from projections.rebuild import rebuild_messages_view
@@ -64,10 +65,10 @@ def test_deltas_submitted_at_once_accumulate_in_order_and_rebuild_to_the_same_vi
 
 
 @pytest.mark.anyio
-async def test_the_stream_waits_on_the_signal_and_sends_keep_alives_while_idle(store: MessageStore) -> None:
+async def test_the_stream_wakes_on_its_threads_events_and_sends_keep_alives_while_idle(store: MessageStore) -> None:
     created = await asyncio.wrap_future(store.create_thread(RUNTIME, metadata={}, tool_resources=None, messages=[]))
     thread_id = created.body["id"]
-    frames = follow(store, ThreadChanges(store), thread_id, 0, keepalive=0.05)
+    frames = follow(ThreadChanges(store), ThreadWakeups(store), thread_id, 0, keepalive=0.05)
     try:
         assert (await anext(frames)).startswith(b"id: 1\nevent: thread.created\ndata: {")
         assert await anext(frames) == b": keep-alive\n\n"
