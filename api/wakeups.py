@@ -54,6 +54,12 @@ class ThreadWakeups:
             if not waiting:
                 del self._waiting[thread]
 
+    def close(self) -> None:
+        """Stop the reader task."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
     async def _run(self) -> None:
         signal = self.store.signal
         while True:

@@ -10,7 +10,7 @@ import pytest
 
 from api.routes.stream import follow
 from api.wakeups import ThreadWakeups
-from domain.ids import key_identifier
+from domain.ids import key_identifier, thread_uuid
 from projections.changes import ThreadChanges
 from projections.rebuild import rebuild_messages_view
 from projections.store import MessageStore, NewMessage
@@ -68,7 +68,8 @@ def test_deltas_submitted_at_once_accumulate_in_order_and_rebuild_to_the_same_vi
 async def test_the_stream_wakes_on_its_threads_events_and_sends_keep_alives_while_idle(store: MessageStore) -> None:
     created = await asyncio.wrap_future(store.create_thread(RUNTIME, metadata={}, tool_resources=None, messages=[]))
     thread_id = created.body["id"]
-    frames = follow(ThreadChanges(store), ThreadWakeups(store), thread_id, 0, keepalive=0.05)
+    wakeups = ThreadWakeups(store)
+    frames = follow(ThreadChanges(store), wakeups, thread_id, 0, keepalive=0.05)
     try:
         assert (await anext(frames)).startswith(b"id: 1\nevent: thread.created\ndata: {")
         assert await anext(frames) == b": keep-alive\n\n"
@@ -81,3 +82,22 @@ async def test_the_stream_wakes_on_its_threads_events_and_sends_keep_alives_whil
         assert b"\n\nid: 2\nevent: thread.message.in_progress\ndata: {" in frame
     finally:
         await frames.aclose()
+        wakeups.close()
+
+
+@pytest.mark.anyio
+async def test_wakeups_wake_only_the_streams_of_the_thread_that_changed(store: MessageStore) -> None:
+    empty: dict[str, Any] = {"metadata": {}, "tool_resources": None, "messages": []}
+    one, other = [(await asyncio.wrap_future(store.create_thread(RUNTIME, **empty))).body["id"] for _ in range(2)]
+    wakeups = ThreadWakeups(store)
+    try:
+        woken_one = await wakeups.subscribe(thread_uuid(one))
+        woken_other = await wakeups.subscribe(thread_uuid(other))
+        await asyncio.wrap_future(store.create_message(RUNTIME, one, REPLY))
+        await asyncio.wait_for(woken_one.wait(), 30)
+        assert not woken_other.is_set()
+        wakeups.unsubscribe(thread_uuid(one), woken_one)
+        await asyncio.wrap_future(store.create_message(RUNTIME, other, REPLY))
+        await asyncio.wait_for(woken_other.wait(), 30)
+    finally:
+        wakeups.close()
