@@ -23,7 +23,6 @@ RUNTIME_FIELDS = ("assistant_id", "run_id", "status")
 MAX_DELTA_PARTS = 32
 MAX_DELTA_TEXT = 256_000
 DELTA_TYPES = ("text", "refusal", "image_file", "image_url")
-IdField = Field(None, min_length=1, max_length=128)
 
 
 def require_runtime(principal: Principal, param: str | None = None) -> Principal:
@@ -56,9 +55,17 @@ def empty_or_content(value: Any) -> Any:
 class AuthoredMessageCreate(MessageCreate):
     """The create-message body, plus the fields a runtime sends (through the SDK's ``extra_body``)."""
 
-    assistant_id: str | None = IdField
-    run_id: str | None = IdField
-    status: Literal["in_progress", "completed"] | None = None
+    assistant_id: str | None = Field(
+        None, min_length=1, max_length=128, description="Extension, runtime keys only: the assistant that wrote it."
+    )
+    run_id: str | None = Field(
+        None, min_length=1, max_length=128, description="Extension, runtime keys only: the run that wrote it."
+    )
+    status: Literal["in_progress", "completed"] | None = Field(
+        None,
+        description="Extension, runtime keys only: in_progress starts a message that deltas extend (content may"
+        " be empty) until it is completed or marked incomplete. Default: completed.",
+    )
 
     _content = field_validator("content", mode="before")(empty_or_content)
 

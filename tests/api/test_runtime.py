@@ -254,3 +254,22 @@ def test_list_by_run_returns_exactly_that_runs_messages_with_cursors(runtime: An
     assert [m.id for m in after_other.data] == runs["run_a"][3:]  # m6, m8, m10 come after m5
     nothing = messages.list(thread.id, run_id="run_zzz")
     assert nothing.data == [] and nothing.has_more is False and nothing.first_id is None
+
+
+def test_a_retried_delta_with_its_idempotency_key_is_appended_once(runtime: Any, runtime_http: httpx.Client) -> None:
+    thread = runtime.beta.threads.create()
+    message_id = start(runtime, thread.id).id
+    url = f"/v1/threads/{thread.id}/messages/{message_id}/deltas"
+    headers = {"Idempotency-Key": f"{message_id}-1"}
+    first = runtime_http.post(url, json={"content": [text(0, "once")]}, headers=headers)
+    again = runtime_http.post(url, json={"content": [text(0, "once")]}, headers=headers)
+    assert first.status_code == again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json() and first.json()["content"][0]["text"]["value"] == "once"
+    assert runtime.beta.threads.messages.retrieve(message_id, thread_id=thread.id).content[0].text.value == "once"
+
+
+def test_new_threads_take_no_runtime_fields_in_their_messages(runtime: Any) -> None:
+    with pytest.raises(openai.BadRequestError) as refused:
+        runtime.beta.threads.create(messages=[{"role": "assistant", "content": "x", "run_id": "run_1"}])  # type: ignore[typeddict-unknown-key]
+    assert refused.value.body["param"] == "messages[0].run_id"  # type: ignore[index]
+    assert refused.value.body["code"] == "unknown_parameter"  # type: ignore[index]
