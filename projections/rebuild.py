@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 REBUILD_SUFFIX = "_rebuild"
 VERIFY_SUFFIX = "_verify"
 PAGE = 10_000
+CHASE_ROUNDS = 3  # rounds of catching up with new events before holding them back for the swap
 
 Progress = Callable[[int, int], None]
 """Called with (position reached, head of the log) after each page."""
@@ -68,11 +69,11 @@ def _rebuild(
     start = position = position or 0
     if progress is not None:
         progress(start, reader.head())
-    applied = _catch_up(database, reader, projector, position, page, progress)
+    applied = _chase(database, reader, projector, shadow_name, page, progress)
     if dialect.name == "postgres":  # indexes are renamed at the swap; SQLite builds the live ones there
         with database.transaction() as curs:
             getattr(shadow, "create_indexes", shadow.create)(curs)
-        applied += _catch_up(database, reader, projector, read_position_of(database, shadow_name), page, progress)
+        applied += _chase(database, reader, projector, shadow_name, page, progress)
     with database.transaction(lock_events=True) as curs:
         lock_position(curs, dialect, target.name)  # the worker waits for us
         position = read_position(curs, dialect, shadow_name) or start
@@ -161,6 +162,19 @@ def read_position_of(database: Database, name: str) -> int:
     """The position recorded for ``name`` (0 if none)."""
     with database.read() as curs:
         return read_position(curs, database.dialect, name) or 0
+
+
+def _chase(
+    database: Database, reader: EventReader, projector: Any, name: str, page: int, progress: Progress | None
+) -> int:
+    """Catch up with the head as it moves, a few rounds at most: what is left goes in the final, locked step."""
+    applied = 0
+    for _ in range(CHASE_ROUNDS):
+        stop = reader.head()
+        applied += _catch_up(database, reader, projector, read_position_of(database, name), page, progress, stop=stop)
+        if reader.head() - stop <= page:
+            break
+    return applied
 
 
 def _catch_up(
