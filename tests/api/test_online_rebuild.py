@@ -29,6 +29,7 @@ def online(
     store = MessageStore.open(url)
     yield server, store
     store.close()
+    server.stop()
 
 
 def seed(store: MessageStore, threads: int, messages: int) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -63,19 +63,23 @@ def test_metrics_of_several_server_processes_add_up(
     start_server: Callable[..., Server], new_database: Callable[[], str]
 ) -> None:
     server = start_server(new_database(), workers=2)
-    with httpx.Client(base_url=server.root, headers=ALPHA, timeout=30) as c:
-        for _ in range(20):
-            assert c.get("/v1/threads/thread_missing").status_code == 404
-    for _ in range(4):  # whichever process answers, it reports all of them
-        samples = metrics(server)
-        assert value(samples, "msgstore_http_requests_total", route="/v1/threads/{thread_id}", status="404") == 20
+    try:
+        with httpx.Client(base_url=server.root, headers=ALPHA, timeout=30) as c:
+            for _ in range(20):
+                assert c.get("/v1/threads/thread_missing").status_code == 404
+        for _ in range(4):  # whichever process answers, it reports all of them
+            samples = metrics(server)
+            assert value(samples, "msgstore_http_requests_total", route="/v1/threads/{thread_id}", status="404") == 20
+    finally:
+        server.stop()  # its connections are not needed by later tests
 
 
 def test_readyz_fails_while_a_projection_the_api_serves_is_far_behind(
-    start_server: Callable[..., Server], new_database: Callable[[], str]
+    start_server: Callable[..., Server], new_database: Callable[[], str], request: pytest.FixtureRequest
 ) -> None:
     url = new_database()
     server = start_server(url, env={"MSGSTORE_WORKER": "false", "MSGSTORE_READY_MAX_LAG": "0"})
+    request.addfinalizer(server.stop)
     assert httpx.post(server.base_url + "/threads", headers=ALPHA, json={}, timeout=30).status_code == 200
     behind = httpx.get(server.root + "/readyz", timeout=30)
     assert behind.status_code == 503
@@ -89,9 +93,11 @@ def test_readyz_fails_while_a_projection_the_api_serves_is_far_behind(
 
 
 @pytest.fixture(scope="module")
-def analytics_server(start_server: Callable[..., Server], new_database: Callable[[], str]) -> Server:
+def analytics_server(start_server: Callable[..., Server], new_database: Callable[[], str]) -> Iterator[Server]:
     """A server with its in-process worker, on a database of its own: exact counts."""
-    return start_server(new_database())
+    server = start_server(new_database())
+    yield server
+    server.stop()
 
 
 def test_daily_analytics_are_counted_by_the_worker_and_scoped_to_the_tenant(analytics_server: Server) -> None:
