@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -18,15 +18,19 @@ PER_CLIENT = 10
 
 
 @pytest.fixture(scope="module")
-def second(start_server: Callable[..., Server], database_url: str) -> Server:
-    """A second server process on the database the ``server`` fixture serves."""
-    return start_server(database_url)
+def second(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A second server process on the database the ``server`` fixture serves (stopped after this module)."""
+    started = Server(database_url, tmp_path_factory.mktemp("second")).start()
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="module")
-def workers(start_server: Callable[..., Server], database_url: str) -> Server:
-    """``msgstore serve --workers 2`` on the scenario's database."""
-    return start_server(database_url, workers=2)
+def workers(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``msgstore serve --workers 2`` on the scenario's database (stopped after this module)."""
+    started = Server(database_url, tmp_path_factory.mktemp("workers"), workers=2).start()
+    yield started
+    started.stop()
 
 
 def sdk(server: Server) -> OpenAI:

@@ -72,6 +72,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # not left running when nobody will stop it
         raise RuntimeError(f"server did not become ready: {self.log_path.read_text()}")
 
     def stop(self) -> None:
