@@ -24,9 +24,11 @@ def runtime(server: Server) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def reader_server(start_server: Callable[..., Server], database_url: str) -> Server:
+def reader_server(start_server: Callable[..., Server], database_url: str) -> Iterator[Server]:
     """A second server process on the same database: streams are read there, writes go to the first."""
-    return start_server(database_url)
+    server = start_server(database_url)
+    yield server
+    server.stop()  # its connections are not needed by the rest of the session
 
 
 @pytest.fixture
