@@ -30,15 +30,46 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         inline: InlineHook | None = kwargs.get("inline")
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            ids: list[int] = []
-            if stored_events:
-                # Takes the table lock, notifies listeners and inserts, returning notification ids.
-                self._insert_stored_events(curs, stored_events)
-                ids = [row["notification_id"] for row in curs.fetchall()]
-            if inline is not None:
-                inline(curs, ids)
+        ids: list[int] = []
+        failure: Exception | None = None
+        with self.datastore.get_connection() as conn:
+            # Pipeline mode: statements that return nothing travel with the next one that does, so a
+            # batch costs a few round trips whatever its size. Errors are raised once the pipeline
+            # has ended, as eventsourcing does.
+            with conn.pipeline() as pipeline:
+                try:
+                    with conn.transaction(), conn.cursor() as curs:
+                        if stored_events:
+                            # Takes the table lock, notifies listeners and inserts, returning notification ids.
+                            self._insert_stored_events(curs, stored_events)
+                            pipeline.sync()
+                            ids = [row["notification_id"] for row in curs.fetchall()]
+                        if inline is not None:
+                            inline(_Statements(curs), ids)
+                except Exception as e:
+                    failure = e
+            if failure is not None:
+                raise failure
         return ids
+
+
+class _Statements:
+    """The cursor the inline projectors get: the plain DB-API calls only (no COPY in pipeline mode)."""
+
+    def __init__(self, curs: Any) -> None:
+        self._curs = curs
+
+    def execute(self, query: Any, params: Any = None) -> Any:
+        return self._curs.execute(query, params)
+
+    def executemany(self, query: Any, params_seq: Any) -> Any:
+        return self._curs.executemany(query, params_seq)
+
+    def fetchone(self) -> Any:
+        return self._curs.fetchone()
+
+    def fetchall(self) -> Any:
+        return self._curs.fetchall()
 
 
 class PostgresDatabase(Database):

@@ -16,6 +16,7 @@ from projections.history import History
 from projections.projector import InlineProjector
 from projections.rebuild import setup_projections
 from projections.registry import inline_projections
+from projections.renders import MessageRender
 from projections.signal import EventSignal
 from projections.sql import Cursor
 from projections.status import readiness
@@ -313,10 +314,7 @@ class MessageStore:
         return render
 
     def _render_message(self, actor: Actor, thread_id: str, message_id: str) -> Callable[[Cursor], tuple[int, Any]]:
-        def render(curs: Cursor) -> tuple[int, Any]:
-            return 200, self.view.message(curs, actor["tenant"], thread_id, message_id)
-
-        return render
+        return MessageRender(self.view, actor["tenant"], thread_id, message_id)
 
 
 __all__ = ["MESSAGE_PREFIX", "MessageStore", "NewMessage"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,10 @@ MESSAGE_COLUMNS = (
     "message_id, thread_id, seq, created_at, role, content, attachments, metadata, status,"
     " assistant_id, run_id, completed_at, incomplete_at, incomplete_details"
 )
+MAX_IDS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
+
+MessageKey = tuple[str, str, str]
+"""(tenant, thread id, message id)"""
 
 
 class UnknownCursor(Exception):
@@ -78,6 +83,7 @@ class MessagesView:
             f"SELECT {MESSAGE_COLUMNS} FROM {m} WHERE message_id = %s AND thread_id = %s"
             " AND tenant = %s AND deleted_at IS NULL"
         )
+        self._messages = f"SELECT {MESSAGE_COLUMNS}, tenant FROM {m} WHERE deleted_at IS NULL AND message_id IN"
         self._cursor_seq = q(f"SELECT seq FROM {m} WHERE message_id = %s AND thread_id = %s")
         self._page = f"SELECT {MESSAGE_COLUMNS} FROM {m} WHERE thread_id = %s AND deleted_at IS NULL"
         self._q = q
@@ -93,6 +99,21 @@ class MessagesView:
         curs.execute(self._message, (message_id, thread_id, tenant))
         row = curs.fetchone()
         return None if row is None else render_message(row)
+
+    def messages(self, curs: Cursor, keys: Sequence[MessageKey]) -> dict[MessageKey, dict[str, Any]]:
+        """Return the live messages among ``keys`` (tenant, thread id, message id), rendered, in few queries."""
+        unique = list(dict.fromkeys(keys))
+        wanted = set(unique)
+        found: dict[MessageKey, dict[str, Any]] = {}
+        for start in range(0, len(unique), MAX_IDS_PER_QUERY):
+            chunk = unique[start : start + MAX_IDS_PER_QUERY]
+            marks = ", ".join("%s" for _ in chunk)
+            curs.execute(self._q(self._messages + f" ({marks})"), [key[2] for key in chunk])
+            for row in curs.fetchall():
+                key = (row["tenant"], row["thread_id"], row["message_id"])
+                if key in wanted:
+                    found[key] = render_message(row)
+        return found
 
     def page(
         self,

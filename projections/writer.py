@@ -24,6 +24,7 @@ from domain.ids import thread_uuid
 from domain.thread import Thread
 from projections.database import Database, IdempotencyConflict
 from projections.projector import InlineProjector
+from projections.renders import prefetch_all
 from projections.sql import Cursor
 
 log = logging.getLogger("msgstore.writer")
@@ -212,6 +213,7 @@ class Writer:
             now = int(time.time())
             for projector in self.projectors:
                 projector.apply(curs, events, ids[-1] if ids else None, now)
+            prefetch_all(curs, [command.render for command in commands])
             for command in commands:
                 status, body = command.render(curs)
                 idem = command.idempotency

@@ -1,0 +1,51 @@
+"""Answers to writes, read from the views inside the write transaction; a batch's messages in one query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from projections.sql import Cursor
+from projections.views import MessagesView
+
+
+class MessageRender:
+    """Renders one message as the view holds it once the batch's events are applied.
+
+    The writer calls ``prefetch`` with every such render of a batch before calling them, so a batch of
+    N writes reads its N answers with one query rather than N round trips.
+    """
+
+    def __init__(self, view: MessagesView, tenant: str, thread_id: str, message_id: str) -> None:
+        self.view = view
+        self.key = (tenant, thread_id, message_id)
+        self._body: dict[str, Any] | None = None
+        self._prefetched = False
+
+    @classmethod
+    def prefetch(cls, curs: Cursor, renders: Sequence[MessageRender]) -> None:
+        """Read the messages of all ``renders`` at once."""
+        by_view: dict[int, list[MessageRender]] = {}
+        for render in renders:
+            by_view.setdefault(id(render.view), []).append(render)
+        for group in by_view.values():
+            found = group[0].view.messages(curs, [r.key for r in group])
+            for render in group:
+                render._body = found.get(render.key)
+                render._prefetched = True
+
+    def __call__(self, curs: Cursor) -> tuple[int, Any]:
+        if not self._prefetched:
+            tenant, thread_id, message_id = self.key
+            self._body = self.view.message(curs, tenant, thread_id, message_id)
+        return 200, self._body
+
+
+def prefetch_all(curs: Cursor, renders: Sequence[Any]) -> None:
+    """Let every kind of render that can read its answers together do so (see ``MessageRender.prefetch``)."""
+    kinds: dict[type[Any], list[Any]] = {}
+    for render in renders:
+        if hasattr(type(render), "prefetch"):
+            kinds.setdefault(type(render), []).append(render)
+    for kind, group in kinds.items():
+        kind.prefetch(curs, group)
