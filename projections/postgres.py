@@ -45,7 +45,7 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
                             pipeline.sync()
                             ids = [row["notification_id"] for row in curs.fetchall()]
                         if inline is not None:
-                            inline(_Statements(curs), ids)
+                            inline(_Statements(curs, pipeline), ids)
                 except Exception as e:
                     failure = e
             if failure is not None:
@@ -56,8 +56,9 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
 class _Statements:
     """The cursor the inline projectors get: the plain DB-API calls only (no COPY in pipeline mode)."""
 
-    def __init__(self, curs: Any) -> None:
+    def __init__(self, curs: Any, pipeline: Any) -> None:
         self._curs = curs
+        self._pipeline = pipeline
 
     def execute(self, query: Any, params: Any = None) -> Any:
         return self._curs.execute(query, params)
@@ -65,10 +66,14 @@ class _Statements:
     def executemany(self, query: Any, params_seq: Any) -> Any:
         return self._curs.executemany(query, params_seq)
 
+    # Sync before reading: after large pipelined executemany() calls, psycopg (3.3) sometimes hands a
+    # fetch an earlier INSERT's result ("the last operation didn't produce records"), failing the batch.
     def fetchone(self) -> Any:
+        self._pipeline.sync()
         return self._curs.fetchone()
 
     def fetchall(self) -> Any:
+        self._pipeline.sync()
         return self._curs.fetchall()
 
 

@@ -236,3 +236,17 @@ def test_an_unknown_event_type_is_logged_and_changes_no_state(fresh: MessageStor
     assert event["data"] == {"score": 5} and event["message_id"] == message_id and event["version"] == 3
     versions = fresh.history.versions("alpha", thread_id, message_id, limit=5, order="asc").data
     assert len(versions) == 1
+
+
+def test_writes_into_one_thread_stay_batched_with_the_history_inline(new_database: Callable[[], str]) -> None:
+    batches: list[int] = []
+    opened = MessageStore.open(new_database(), on_batch=batches.append)
+    try:
+        thread_id = new_thread(opened)
+        futures = [opened.create_message(ALPHA, thread_id, text(str(i))) for i in range(4000)]
+        assert len({f.result(timeout=60).body["id"] for f in futures}) == 4000
+        assert opened.history.events("alpha", thread_id, limit=1, order="desc").data[0]["version"] == 4001
+    finally:
+        opened.close()
+    # A batch whose transaction fails is replayed one command per transaction: that would show here.
+    assert sum(batches) == 4001 and len(batches) < 200
