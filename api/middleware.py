@@ -11,7 +11,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import KeyRing, mask
-from api.errors import APIError, error_response
+from api.errors import APIError, error_response, from_exception
 
 access_log = logging.getLogger("msgstore.access")
 
@@ -60,6 +60,35 @@ class RequestLog:
                     }
                 )
             )
+
+
+class AnswerFailures:
+    """Answers an exception no handler took with the OpenAI 500 body, as an ordinary response.
+
+    Starlette's last-resort handler re-raises after answering, and uvicorn then closes the
+    connection: a keep-alive client would see its next request reset.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:  # a streamed response has begun: nothing sensible can be sent any more
+                raise
+            await error_response(from_exception(exc))(scope, receive, send)
 
 
 class Authenticate:
