@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import keyring_for
 from api.errors import install_error_handlers
 from api.metrics import RequestMetrics, observe_batch
-from api.middleware import Authenticate, LimitBody, RequestLog
+from api.middleware import AnswerFailures, Authenticate, LimitBody, RequestLog
 from api.responses import JSONBody
 from api.routes import analytics, history, messages, metrics, runtime, stream, threads
 from api.settings import Settings
@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         report: dict[str, Any] = await run_in_threadpool(store.readiness, settings.ready_max_lag)
         return JSONBody(report, status_code=200 if report["ready"] else 503)
 
-    # Added last, runs first: log everything, then authenticate, then bound the body.
+    # Added last, runs first: log everything, then authenticate, then bound the body, then answer failures.
+    app.add_middleware(AnswerFailures)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, keys=keys)
     app.add_middleware(RequestMetrics)
