@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import keyring_for
 from api.errors import install_error_handlers
 from api.metrics import RequestMetrics, observe_batch
 from api.middleware import AnswerFailures, Authenticate, LimitBody, RequestLog
+from api.request_text import check_request_text
 from api.responses import JSONBody
 from api.routes import analytics, history, messages, metrics, runtime, stream, threads
 from api.settings import Settings
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         default_response_class=JSONBody,
         strict_content_type=False,  # a JSON body without a Content-Type header is read as JSON
+        dependencies=[Depends(check_request_text)],
     )
     install_error_handlers(app)
     app.include_router(history.router)  # first: it takes only the point-in-time reads of its paths
