@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_response_class=JSONBody,
         strict_content_type=False,  # a JSON body without a Content-Type header is read as JSON
         dependencies=[Depends(check_request_text)],
+        redirect_slashes=False,  # /v1/threads/ is an unknown route (404 with an error body), not a redirect
     )
     install_error_handlers(app)
     app.include_router(history.router)  # first: it takes only the point-in-time reads of its paths
