@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends
-from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, ValidatorFunctionWrapHandler, field_validator
 from pydantic_core import PydanticCustomError
 
 from api.auth import Principal
@@ -68,6 +68,14 @@ class AuthoredMessageCreate(MessageCreate):
     )
 
     _content = field_validator("content", mode="before")(empty_or_content)
+
+    @field_validator("assistant_id", "run_id")
+    @classmethod
+    def _storable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Both are indexed text columns, and PostgreSQL text cannot hold NUL.
+        if value is not None and "\x00" in value:
+            raise invalid(f"Invalid '{info.field_name}': the string must not contain NUL characters.")
+        return value
 
 
 def authored_message(body: AuthoredMessageCreate, principal: Principal) -> NewMessage:
