@@ -27,7 +27,10 @@ AsOf = Annotated[
     str | None,
     Query(description="An instant: Unix seconds (decimals allowed) or RFC 3339 with a time zone."),
 ]
-Version = Annotated[int | None, Query(ge=1, description="An aggregate version of the thread (see its events).")]
+MAX_VERSION = 2**63 - 1  # the largest integer either database stores
+Version = Annotated[
+    int | None, Query(ge=1, le=MAX_VERSION, description="An aggregate version of the thread (see its events).")
+]
 
 
 class PointInTimeRoute(APIRoute):
