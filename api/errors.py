@@ -24,6 +24,9 @@ INVALID_JSON = (
     "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
 )
 
+# FastAPI's answer to a body it could not decode (bad UTF-8, nesting past the recursion limit, a huge number).
+UNPARSABLE_BODY = "There was an error parsing the body"
+
 
 class APIError(Exception):
     """An error answered with an OpenAI error body."""
@@ -119,6 +122,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             headers = dict(exc.headers or {})
             return error_response(APIError(405, f"Method not allowed ({where})", headers=headers or None))
+        if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
+            return error_response(APIError(400, INVALID_JSON))
         return error_response(APIError(exc.status_code, str(exc.detail)))
 
     app.add_exception_handler(APIError, on_api_error)
