@@ -13,6 +13,7 @@ from api.auth import keyring_for
 from api.errors import install_error_handlers
 from api.metrics import RequestMetrics, observe_batch
 from api.middleware import AnswerFailures, Authenticate, LimitBody, RequestLog
+from api.openapi import install_openapi
 from api.request_text import check_request_text
 from api.responses import JSONBody
 from api.routes import analytics, history, messages, metrics, runtime, stream, threads
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,  # /v1/threads/ is an unknown route (404 with an error body), not a redirect
     )
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(history.router)  # first: it takes only the point-in-time reads of its paths
     app.include_router(threads.router)
     app.include_router(messages.router)
