@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from api.responses import JSONBody
 from api.validation import describe_validation_error
@@ -99,6 +100,15 @@ def from_exception(exc: BaseException) -> APIError:
     return APIError(500, SERVER_ERROR, type="server_error")
 
 
+def allowed_methods(request: Request, first: str | None) -> str:
+    """Every method the API takes at this path: the framework's ``Allow`` names only its first route's."""
+    methods = {method.strip() for method in (first or "").split(",") if method.strip()}
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].fullmatch(request.scope["path"]):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error, including the framework's own, with an OpenAI error body."""
 
@@ -120,8 +130,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             return error_response(APIError(404, f"Invalid URL ({where})"))
         if exc.status_code == 405:
-            headers = dict(exc.headers or {})
-            return error_response(APIError(405, f"Method not allowed ({where})", headers=headers or None))
+            allow = {"Allow": allowed_methods(request, (exc.headers or {}).get("Allow"))}
+            return error_response(APIError(405, f"Method not allowed ({where})", headers=allow))
         if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
             return error_response(APIError(400, INVALID_JSON))
         return error_response(APIError(exc.status_code, str(exc.detail)))
