@@ -1,4 +1,4 @@
-"""The OpenAPI document as the API behaves: OpenAI error bodies (never 422), bearer keys, the extension parameters."""
+"""The OpenAPI document as the API behaves: its objects, OpenAI error bodies (never 422), keys, extension parameters."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.deps import MAX_IDEMPOTENCY_KEY
+from api.openapi_objects import OBJECTS, answer_schema
 from api.routes.history import MAX_VERSION
 
 ERROR = {
@@ -82,6 +83,7 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     schemas["Error"] = ERROR
+    schemas.update(OBJECTS)
     components["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "description": "A key from MSGSTORE_API_KEYS."}
     }
@@ -89,6 +91,9 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
+            answer = responses.get("200", {}).get("content", {}).get("application/json")
+            if answer is not None and answer.get("schema") == {"type": "string"}:  # FastAPI's guess for JSONBody
+                answer["schema"] = answer_schema(path, method)
             if path == "/readyz":
                 responses["503"] = {"description": "Not ready: the same report, saying what is behind."}
             if not path.startswith("/v1"):
