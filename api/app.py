@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import keyring_for
 from api.errors import install_error_handlers
+from api.fastpath import FastPath, route_templates
 from api.metrics import RequestMetrics, observe_batch
 from api.middleware import AnswerFailures, Authenticate, LimitBody, RequestLog
 from api.openapi import install_openapi
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONBody(report, status_code=200 if report["ready"] else 503)
 
     # Added last, runs first: log everything, then authenticate, then bound the body, then answer failures.
+    app.add_middleware(FastPath, routes=route_templates(app))  # innermost: plain hot requests skip the router
     app.add_middleware(AnswerFailures)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, keys=keys)

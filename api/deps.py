@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Annotated
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +19,10 @@ from projections.store import MessageStore
 from projections.writer import Idempotency, Outcome
 
 MAX_IDEMPOTENCY_KEY = 255
+BLOCKING_THREADS = 16  # store reads at once per process; more would only queue on the connection pool
+
+T = TypeVar("T")
+_blocking = ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="msgstore-read")
 
 
 async def get_principal(request: Request) -> Principal:
@@ -32,6 +37,15 @@ async def get_store(request: Request) -> MessageStore:
     """The store this process serves."""
     store: MessageStore = request.app.state.store
     return store
+
+
+async def in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking store call off the event loop.
+
+    A plain executor hand-off: anyio's ``run_in_threadpool`` costs several times more CPU per call
+    (capacity limiter, cancel scopes), which is most of a cheap read.
+    """
+    return await asyncio.get_running_loop().run_in_executor(_blocking, functools.partial(call, *args, **kwargs))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import PrincipalDep, StoreDep, write
+from api.deps import PrincipalDep, StoreDep, in_thread, write
 from api.responses import JSONBody
 from api.runtime import AuthoredMessageCreate, authored_message
 from api.schemas import MessageModify
@@ -41,7 +40,7 @@ async def list_messages(
     run_id: Annotated[str | None, Query()] = None,
 ) -> JSONBody:
     """List a thread's messages, newest first by default, with cursor pagination."""
-    page = await run_in_threadpool(
+    page = await in_thread(
         store.messages,
         principal.tenant,
         thread_id,
@@ -66,7 +65,7 @@ async def list_messages(
 @router.get("/{message_id}", summary="Retrieve a message")
 async def retrieve_message(thread_id: str, message_id: str, principal: PrincipalDep, store: StoreDep) -> JSONBody:
     """Retrieve a message."""
-    return JSONBody(await run_in_threadpool(store.message, principal.tenant, thread_id, message_id))
+    return JSONBody(await in_thread(store.message, principal.tenant, thread_id, message_id))
 
 
 @router.post("/{message_id}", summary="Modify a message")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Request
-from starlette.concurrency import run_in_threadpool
 
-from api.deps import PrincipalDep, StoreDep, write
+from api.deps import PrincipalDep, StoreDep, in_thread, write
 from api.responses import JSONBody
 from api.schemas import ThreadCreate, ThreadModify
 from projections.store import NewMessage
@@ -50,7 +49,7 @@ async def create_thread(
 @router.get("/{thread_id}", summary="Retrieve a thread")
 async def retrieve_thread(thread_id: str, principal: PrincipalDep, store: StoreDep) -> JSONBody:
     """Retrieve a thread."""
-    return JSONBody(await run_in_threadpool(store.thread, principal.tenant, thread_id))
+    return JSONBody(await in_thread(store.thread, principal.tenant, thread_id))
 
 
 @router.post("/{thread_id}", summary="Modify a thread")

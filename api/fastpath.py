@@ -1,0 +1,152 @@
+"""A lean path for the three hottest requests (create, list and retrieve messages), in front of the routes.
+
+FastAPI's routing, dependency solving and request wrapping cost more CPU than the store's own work
+for a small read. For requests of the plainest shape (ids of URL-safe characters, only the list's
+own query parameters with ordinary values, a JSON body that validates) this calls the same route
+functions directly; anything else, including every request that would be refused, goes through
+FastAPI unchanged, so errors keep their one source.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.auth import Principal
+from api.errors import error_response, from_exception
+from api.request_text import SURROGATE_ESCAPE
+from api.routes import messages
+from api.runtime import AuthoredMessageCreate
+
+ID = r"[A-Za-z0-9_-]{1,128}"
+MESSAGES = re.compile(rf"/v1/threads/({ID})/messages(?:/({ID}))?")
+LIST_PARAMS = frozenset({"limit", "order", "after", "before", "run_id"})
+PLAIN_VALUE = re.compile(r"[A-Za-z0-9_-]{1,128}")
+JSON = (b"application/json", b"application/json; charset=utf-8")
+
+
+class FastPath:
+    """Serves plain create, list and retrieve requests without the router; passes everything else on."""
+
+    def __init__(self, app: ASGIApp, routes: dict[tuple[str, str], Any]) -> None:
+        self.app = app
+        self.routes = routes  # (method, path template) -> the APIRoute, for logs and metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "POST"):
+            match = MESSAGES.fullmatch(scope["path"])
+            principal = scope.get("state", {}).get("principal")
+            if match is not None and isinstance(principal, Principal):
+                handled = await self._serve(scope, receive, send, match, principal)
+                if handled:
+                    return
+        await self.app(scope, receive, send)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, match: re.Match[str], principal: Principal
+    ) -> bool:
+        thread_id, message_id = match.group(1), match.group(2)
+        store = scope["app"].state.store
+        method = scope["method"]
+        if method == "GET" and message_id is not None:
+            if scope["query_string"]:
+                return False
+            call: Any = messages.retrieve_message(thread_id, message_id, principal, store)
+            template = messages.router.prefix + "/{message_id}"
+        elif method == "GET":
+            params = _list_params(scope["query_string"])
+            if params is None:
+                return False
+            call = messages.list_messages(thread_id, principal, store, **params)
+            template = messages.router.prefix
+        elif message_id is None and not scope["query_string"]:
+            body = await _body(scope, receive)
+            validated = _validated(scope, body)
+            if validated is None:
+                return await self._pass_on(scope, body, send)
+            request = Request(scope, _replay(body))
+            call = messages.create_message(request, thread_id, validated, principal, store)
+            template = messages.router.prefix
+        else:
+            return False
+        scope["route"] = self.routes.get((method, template))
+        try:
+            response = await call
+        except Exception as exc:  # as the app's exception handlers answer these
+            response = error_response(from_exception(exc))
+        await response(scope, receive, send)
+        return True
+
+    async def _pass_on(self, scope: Scope, body: bytes, send: Send) -> bool:
+        await self.app(scope, _replay(body), send)
+        return True
+
+
+def route_templates(app: Any) -> dict[tuple[str, str], Any]:
+    """Every route of ``app`` by (method, path template)."""
+    return {
+        (method, route.path): route
+        for route in app.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
+
+
+def _list_params(query: bytes) -> dict[str, Any] | None:
+    """The list's parameters when every one is known and plainly valid, else None (FastAPI decides)."""
+    params: dict[str, Any] = {}
+    if query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if name not in LIST_PARAMS or name in params or not PLAIN_VALUE.fullmatch(value):
+                return None
+            params[name] = value
+    if "limit" in params:
+        if not params["limit"].isdigit() or not 1 <= int(params["limit"]) <= 100:
+            return None
+        params["limit"] = int(params["limit"])
+    if params.get("order", "desc") not in ("asc", "desc"):
+        return None
+    return params
+
+
+async def _body(scope: Scope, receive: Receive) -> bytes:
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _validated(scope: Scope, body: bytes) -> AuthoredMessageCreate | None:
+    headers = dict(scope["headers"])
+    if headers.get(b"content-type", b"").lower() not in JSON or SURROGATE_ESCAPE.search(body):
+        return None
+    try:
+        document = orjson.loads(body)
+        if not isinstance(document, dict):
+            return None
+        return AuthoredMessageCreate.model_validate(document)
+    except (orjson.JSONDecodeError, ValidationError, ValueError):
+        return None
+
+
+def _replay(body: bytes) -> Receive:
+    delivered = False
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
