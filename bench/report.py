@@ -1,0 +1,180 @@
+"""Results of a benchmark run: one row per measurement, ratios to the baselines, the targets, a rich table."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.load import Sample
+
+
+@dataclass
+class Row:
+    """One measurement: a scenario run against one target (store, baseline or PostgreSQL itself)."""
+
+    scenario: str
+    target: str
+    clients: int = 1
+    count: int = 0
+    duration: float = 0.0
+    median_ms: float = 0.0
+    p99_ms: float = 0.0
+    errors: int = 0
+    first_error: str | None = None
+    server_cpu_us: float | None = None  # server CPU per request (all its processes)
+    generator_cpu: float | None = None  # load generator CPU, fraction of one core
+    batch: float | None = None  # events per write transaction of the store's writer
+    value: float | None = None  # for rows that are not request rates (e.g. peak RSS in MB)
+    unit: str = ""
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.duration if self.duration else 0.0
+
+    @classmethod
+    def of(cls, scenario: str, target: str, clients: int, sample: Sample, duration: float, **extra: Any) -> Row:
+        lat = sorted(sample.latencies)
+        return cls(
+            scenario,
+            target,
+            clients,
+            count=len(lat),
+            duration=duration,
+            median_ms=statistics.median(lat) * 1000 if lat else 0.0,
+            p99_ms=lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else 0.0,
+            errors=sample.errors,
+            first_error=sample.first_error,
+            generator_cpu=sample.cpu_seconds / duration if duration else None,
+            **extra,
+        )
+
+
+@dataclass
+class Target:
+    """A goal of the issue, checked against the rows of the same run."""
+
+    name: str
+    measured: float | None
+    limit: float
+    at_least: bool
+    detail: str = ""
+
+    @property
+    def holds(self) -> bool | None:
+        if self.measured is None:
+            return None
+        return self.measured >= self.limit if self.at_least else self.measured <= self.limit
+
+
+@dataclass
+class Report:
+    """Every row of a run, and the machine it ran on."""
+
+    machine: dict[str, str]
+    rows: list[Row] = field(default_factory=list)
+
+    def add(self, row: Row) -> Row:
+        self.rows.append(row)
+        return row
+
+    def find(self, scenario: str, target: str) -> Row | None:
+        for row in self.rows:
+            if row.scenario == scenario and row.target == target:
+                return row
+        return None
+
+    def ratio(
+        self, scenario: str, target: str, versus: str, *, latency: bool = False, p99: bool = False
+    ) -> float | None:
+        """``target`` relative to ``versus`` in one scenario: throughput ratio, or latency ratio (median or p99)."""
+        a, b = self.find(scenario, target), self.find(scenario, versus)
+        if a is None or b is None:
+            return None
+        if latency or p99:
+            x, y = (a.p99_ms, b.p99_ms) if p99 else (a.median_ms, b.median_ms)
+            return x / y if y else None
+        return a.rate / b.rate if b.rate else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"machine": self.machine, "rows": [asdict(r) | {"rate": r.rate} for r in self.rows]}
+
+
+LATENCY_SCENARIOS = ("list ", "create latency", "read-your-writes")
+
+
+def _is_latency(scenario: str) -> bool:
+    return scenario.startswith(LATENCY_SCENARIOS)
+
+
+def render(report: Report, targets: list[Target], console: Console | None = None) -> None:
+    """Print the table of every measurement, then the targets."""
+    console = console or Console(width=max(Console().width, 150))
+    table = Table(title="msgstore benchmark: the store beside a plain CRUD service and PostgreSQL itself")
+    for name, justify in (
+        ("scenario", "left"),
+        ("target", "left"),
+        ("clients", "right"),
+        ("req/s", "right"),
+        ("median ms", "right"),
+        ("p99 ms", "right"),
+        ("x baseline", "right"),
+        ("x PostgreSQL", "right"),
+        ("server CPU µs/req", "right"),
+        ("batch", "right"),
+        ("errors", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    previous = None
+    for row in report.rows:
+        if previous is not None and row.scenario != previous:
+            table.add_section()
+        previous = row.scenario
+        if row.value is not None:
+            table.add_row(
+                row.scenario, row.target, "", f"{row.value:,.1f} {row.unit}", "", "", "", "", "", "", "", style=None
+            )
+            continue
+        latency = _is_latency(row.scenario)
+        vs_base = (
+            report.ratio(row.scenario, row.target, "baseline", latency=latency) if row.target != "baseline" else None
+        )
+        vs_pg = (
+            report.ratio(row.scenario, row.target, "postgresql", latency=latency)
+            if row.target != "postgresql"
+            else None
+        )
+        table.add_row(
+            row.scenario,
+            row.target,
+            str(row.clients),
+            f"{row.rate:,.0f}",
+            f"{row.median_ms:.2f}",
+            f"{row.p99_ms:.2f}",
+            "" if vs_base is None else f"{vs_base:.2f}x",
+            "" if vs_pg is None else f"{vs_pg:.2f}x",
+            "" if row.server_cpu_us is None else f"{row.server_cpu_us:,.0f}",
+            "" if row.batch is None else f"{row.batch:.1f}",
+            str(row.errors) if row.errors else "",
+        )
+    console.print(table)
+    console.print(
+        "Ratios: throughput rows store ÷ baseline (higher is better); latency rows (list, create latency,"
+        " read-your-writes) median ÷ median (lower is better)."
+    )
+    checks = Table(title="Targets (ratios measured in this run)")
+    for name in ("target", "measured", "goal", "holds"):
+        checks.add_column(name)
+    for t in targets:
+        verdict = {True: "[green]yes[/]", False: "[red]no[/]", None: "[yellow]not measured[/]"}[t.holds]
+        goal = ("≥ " if t.at_least else "≤ ") + f"{t.limit:g}"
+        measured = "" if t.measured is None else f"{t.measured:.2f}{t.detail}"
+        checks.add_row(t.name, measured, goal, verdict)
+    console.print(checks)
+    for row in report.rows:
+        if row.errors:
+            console.print(f"[red]{row.scenario} / {row.target}: {row.errors} errors[/], first: {row.first_error}")
