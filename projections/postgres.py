@@ -30,51 +30,15 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         inline: InlineHook | None = kwargs.get("inline")
-        ids: list[int] = []
-        failure: Exception | None = None
-        with self.datastore.get_connection() as conn:
-            # Pipeline mode: statements that return nothing travel with the next one that does, so a
-            # batch costs a few round trips whatever its size. Errors are raised once the pipeline
-            # has ended, as eventsourcing does.
-            with conn.pipeline() as pipeline:
-                try:
-                    with conn.transaction(), conn.cursor() as curs:
-                        if stored_events:
-                            # Takes the table lock, notifies listeners and inserts, returning notification ids.
-                            self._insert_stored_events(curs, stored_events)
-                            pipeline.sync()
-                            ids = [row["notification_id"] for row in curs.fetchall()]
-                        if inline is not None:
-                            inline(_Statements(curs, pipeline), ids)
-                except Exception as e:
-                    failure = e
-            if failure is not None:
-                raise failure
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            ids: list[int] = []
+            if stored_events:
+                # Takes the table lock, notifies listeners and inserts, returning notification ids.
+                self._insert_stored_events(curs, stored_events)
+                ids = [row["notification_id"] for row in curs.fetchall()]
+            if inline is not None:
+                inline(curs, ids)
         return ids
-
-
-class _Statements:
-    """The cursor the inline projectors get: the plain DB-API calls only (no COPY in pipeline mode)."""
-
-    def __init__(self, curs: Any, pipeline: Any) -> None:
-        self._curs = curs
-        self._pipeline = pipeline
-
-    def execute(self, query: Any, params: Any = None) -> Any:
-        return self._curs.execute(query, params)
-
-    def executemany(self, query: Any, params_seq: Any) -> Any:
-        return self._curs.executemany(query, params_seq)
-
-    # Sync before reading: after large pipelined executemany() calls, psycopg (3.3) sometimes hands a
-    # fetch an earlier INSERT's result ("the last operation didn't produce records"), failing the batch.
-    def fetchone(self) -> Any:
-        self._pipeline.sync()
-        return self._curs.fetchone()
-
-    def fetchall(self) -> Any:
-        self._pipeline.sync()
-        return self._curs.fetchall()
 
 
 class PostgresDatabase(Database):
