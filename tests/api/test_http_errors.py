@@ -134,7 +134,9 @@ def test_a_deleted_thread_is_404_everywhere(http: httpx.Client, thread: dict[str
         assert (response.status_code, response.json()) == (404, not_found("thread", t))
 
 
-@pytest.mark.parametrize("path", ["/v1/nope", "/v1/threads/thread_x/messages/msg_x/extra", "/v1/", "/nope"])
+@pytest.mark.parametrize(
+    "path", ["/v1/nope", "/v1/threads/thread_x/messages/msg_x/extra", "/v1/threads/thread_x/", "/v1/", "/nope"]
+)
 def test_an_unknown_route_is_404(http: httpx.Client, path: str) -> None:
     response = http.get(path)
     assert (response.status_code, response.json()) == (404, error(f"Invalid URL (GET {path})"))
