@@ -1,0 +1,145 @@
+"""Fuzzing every operation of /openapi.json and raw requests: never a 5xx, never a 422, always the OpenAI error body.
+
+Bounded and deterministic (derandomized hypothesis, few examples); on both databases through a live server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from api.app import create_app
+from api.settings import Settings
+from tests.support.fuzzing import (
+    BETA,
+    BODIES,
+    CONTENT_TYPES,
+    RUNTIME,
+    Ids,
+    assert_openai_error,
+    encoded,
+    mutated,
+    path_ids,
+    queries,
+    raw_bodies,
+)
+from tests.support.servers import Server
+
+FEW = settings(
+    max_examples=100, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+
+
+@pytest.fixture(scope="module")
+def ids(server: Server) -> Iterator[Ids]:
+    with (
+        httpx.Client(base_url=server.root, headers=RUNTIME, timeout=30) as http,
+        httpx.Client(base_url=server.root, headers=BETA, timeout=30) as beta,
+    ):
+        yield Ids.create(http, beta)
+
+
+@schemathesis.check
+def openai_error_shape(ctx: Any, response: Any, case: Case) -> bool | None:
+    """Every answer of 400 or more has exactly the OpenAI error body, and none is a 5xx or a 422."""
+    assert_openai_error(response, case.method.upper())
+    return None
+
+
+# The document comes from the app factory alone (no database): the same for both backends.
+api_schema = schemathesis.openapi.from_dict(create_app(Settings(api_keys="sk-doc:doc")).openapi())
+api_schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+
+
+@api_schema.parametrize()
+@settings(max_examples=25, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_no_operation_answers_a_5xx_a_422_or_a_misshapen_error(case: Case, ids: Ids, server: Server) -> None:
+    target = ids.substitute(case)
+    response = case.call(base_url=server.root, headers=RUNTIME, timeout=30)
+    case.validate_response(
+        response,
+        checks=[not_a_server_error, status_code_conformance, response_schema_conformance, openai_error_shape],
+    )
+    if target == "foreign":
+        assert response.status_code >= 400, "another tenant's thread must be answered like an unknown one"
+
+
+WRITES = [
+    ("POST", "/v1/threads", "thread"),
+    ("POST", "/v1/threads/{t}", "modify"),
+    ("POST", "/v1/threads/{t}/messages", "message"),
+    ("POST", "/v1/threads/{t}/messages", "runtime message"),
+    ("POST", "/v1/threads/{t}/messages/{m}", "message metadata"),
+    ("POST", "/v1/threads/{t}/messages/{p}/deltas", "deltas"),
+    ("POST", "/v1/threads/{t}/messages/{p}/complete", "complete"),
+    ("POST", "/v1/threads/{t}/messages/{p}/incomplete", "incomplete"),
+]
+READS = [
+    "/v1/threads/{t}",
+    "/v1/threads/{t}/messages",
+    "/v1/threads/{t}/messages/{m}",
+    "/v1/threads/{t}/events",
+    "/v1/threads/{t}/messages/{m}/versions",
+    "/v1/analytics/daily",
+]
+BY_ID = [
+    ("GET", "/v1/threads/{thread}"),
+    ("POST", "/v1/threads/{thread}"),
+    ("DELETE", "/v1/threads/{thread}"),
+    ("GET", "/v1/threads/{thread}/messages"),
+    ("POST", "/v1/threads/{thread}/messages"),
+    ("GET", "/v1/threads/{thread}/events"),
+    ("GET", "/v1/threads/{t}/messages/{message}"),
+    ("DELETE", "/v1/threads/{t}/messages/{message}"),
+    ("GET", "/v1/threads/{t}/messages/{message}/versions"),
+    ("POST", "/v1/threads/{t}/messages/{message}/complete"),
+]
+
+
+@FEW
+@given(write=st.sampled_from(WRITES), data=st.data())
+def test_any_body_with_any_value_anywhere_is_answered_without_a_5xx(
+    ids: Ids, write: tuple[str, str, str], data: st.DataObject
+) -> None:
+    method, template, body = write
+    content = encoded(mutated(BODIES[body], data), data)
+    headers = {"Content-Type": "application/json"}
+    response = ids.http.request(method, ids.url(template), content=content, headers=headers)
+    assert_openai_error(response, method)
+
+
+@FEW
+@given(write=st.sampled_from(WRITES), body=raw_bodies(), content_type=st.sampled_from(CONTENT_TYPES))
+def test_raw_bodies_and_content_types_are_answered_without_a_5xx(
+    ids: Ids, write: tuple[str, str, str], body: bytes, content_type: str
+) -> None:
+    method, template, _ = write
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = ids.http.request(method, ids.url(template), content=body, headers=headers)
+    assert_openai_error(response, method)
+
+
+@FEW
+@given(read=st.sampled_from(READS), query=queries())
+def test_any_query_string_is_answered_without_a_5xx(ids: Ids, read: str, query: str) -> None:
+    response = ids.http.get(f"{ids.url(read)}?{query}")
+    assert_openai_error(response)
+
+
+@FEW
+@given(route=st.sampled_from(BY_ID), odd=path_ids())
+def test_odd_path_ids_are_unknown_ids_or_unknown_routes(ids: Ids, route: tuple[str, str], odd: str) -> None:
+    method, template = route
+    url = template.format(t=ids.thread, thread=odd, message=odd)
+    response = ids.http.request(method, url, json={"role": "user", "content": "x"} if method == "POST" else None)
+    assert_openai_error(response, method)
+    assert response.status_code in (400, 404)  # never a 2xx: such an id names nothing
