@@ -11,8 +11,9 @@ from fastapi import Request
 from api.errors import APIError
 from domain.errors import MessageNotFound, ThreadNotFound
 
-# A JSON escape of a surrogate; a valid pair is two of them, a lone one is not text.
-SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+# A surrogate: a JSON escape (a valid pair is two of them, a lone one is not text), or its three bytes in the
+# body, which are not UTF-8 but which Python's JSON decoder lets through ('surrogatepass').
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 NUL = "\x00"
 
 
@@ -60,8 +61,8 @@ def _check_body(body: bytes) -> None:
     if param is not None:
         raise APIError(
             400,
-            f"Invalid '{param}': the string contains a lone UTF-16 surrogate escape (\\ud800-\\udfff without its"
-            " pair), which is not valid Unicode text.",
+            f"Invalid '{param}': the string contains a lone UTF-16 surrogate (\\ud800-\\udfff without its pair),"
+            " which is not valid Unicode text.",
             param=param,
             code="invalid_value",
         )

@@ -30,7 +30,7 @@ INVALID_JSON = (
     " correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
 )
 SURROGATE = (
-    "Invalid '{}': the string contains a lone UTF-16 surrogate escape (\\ud800-\\udfff without its pair),"
+    "Invalid '{}': the string contains a lone UTF-16 surrogate (\\ud800-\\udfff without its pair),"
     " which is not valid Unicode text."
 )
 
@@ -44,6 +44,8 @@ def error(message: str, param: str | None = None, code: str | None = None) -> An
     [
         ("/v1/threads", b'{"metadata": {"a": "\\ud800"}}', "metadata.a"),
         ("/v1/threads", b'{"metadata": {"\\udc00": "a"}}', "metadata"),
+        ("/v1/threads", b'{"metadata": {"a": "\xed\xa0\x80"}}', "metadata.a"),  # the raw bytes, not an escape
+        ("/v1/threads/{t}", b'{"metadata": {"\xed\xbf\xbf": []}}', "metadata"),
         (
             "/v1/threads",
             b'{"tool_resources": {"code_interpreter": {"file_ids": ["\\udbff"]}}}',
