@@ -99,15 +99,27 @@ class RowBatch:
 
     def insert(self, table: Table, row: Row) -> None:
         """Insert a new row."""
-        self._inserts.setdefault(table.name, (table, {}))[1][table.key_of(row)] = row
+        inserted = self._inserts.get(table.name)
+        if inserted is None:
+            inserted = self._inserts[table.name] = (table, {})
+        inserted[1][table.key_of(row)] = row
 
     def update(self, table: Table, key: Key, values: Row) -> None:
         """Set columns of an existing row (a row inserted in this batch is changed in memory)."""
         inserted = self._inserts.get(table.name)
-        if inserted is not None and key in inserted[1]:
-            inserted[1][key].update(values)
-            return
-        self._updates.setdefault(table.name, (table, {}))[1].setdefault(key, {}).update(values)
+        if inserted is not None:
+            row = inserted[1].get(key)
+            if row is not None:
+                row.update(values)
+                return
+        updated = self._updates.get(table.name)
+        if updated is None:
+            updated = self._updates[table.name] = (table, {})
+        pending = updated[1].get(key)
+        if pending is None:
+            updated[1][key] = dict(values)
+        else:
+            pending.update(values)
 
     def row(self, table: Table, key: Key) -> Row | None:
         """Return the row as it stands in this batch (loading it once), for read-modify-write; change it in place."""
@@ -188,13 +200,39 @@ def run(curs: Cursor, sql: str, params: Sequence[Sequence[Any]]) -> None:
 
 
 def insert_rows(curs: Cursor, dialect: Dialect, table: Table, rows: Iterable[Row]) -> None:
-    """Insert new rows: by COPY on PostgreSQL when there are many, else one executemany."""
-    params = [table.values_of(row) for row in rows]
+    """Insert new rows: by binary COPY on PostgreSQL when there are many, else one executemany."""
+    params = list(map(table.values_of, rows))
     columns = ", ".join(table.columns)
-    if dialect.name == "postgres" and len(params) >= COPY_THRESHOLD and hasattr(curs, "copy"):
-        with curs.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-            for values in params:
-                copy.write_row(values)
-        return
-    marks = ", ".join("%s" for _ in table.columns)
-    run(curs, dialect.q(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})"), params)
+    if len(params) >= COPY_THRESHOLD:
+        if dialect.name == "postgres" and hasattr(curs, "copy"):
+            _copy(curs, table, columns, params)
+            return
+        marks, params = _null_literals(params)
+    else:
+        marks = ["%s"] * len(table.columns)
+    run(curs, dialect.q(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join(marks)})"), params)
+
+
+def _copy(curs: Any, table: Table, columns: str, params: list[tuple[Any, ...]]) -> None:
+    # Binary COPY needs each column's exact type: the table's own, as a query without rows reports them.
+    curs.execute(f"SELECT {columns} FROM {table.name} LIMIT 0")
+    types = [c.type_code for c in curs.description]
+    with curs.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        write = copy.write_row
+        for values in params:
+            write(values)
+
+
+def _null_literals(params: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Spell a column that is NULL in every row as a NULL literal instead of binding it row by row.
+
+    The sqlite3 module binds None through its adapter lookup, several times slower than a value.
+    """
+    values = list(zip(*params, strict=True))
+    nulls = [column.count(None) == len(column) for column in values]
+    if not any(nulls):
+        return ["%s"] * len(values), params
+    marks = ["NULL" if null else "%s" for null in nulls]
+    kept = [column for column, null in zip(values, nulls, strict=True) if not null]
+    return marks, list(zip(*kept, strict=True))

@@ -14,7 +14,10 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, find_id_convertor
 from eventsourcing.utils import get_topic, resolve_topic
 
-_TYPE_MARK = b'"_type_"'
+TYPE_MARK = b'"_type_"'
+
+EventFields = tuple[type[Any], dict[str, Any], int]
+"""An event as (class, its attributes as ``vars(event)`` holds them, its time in Unix seconds)."""
 
 
 @dataclass(frozen=True)
@@ -26,9 +29,32 @@ class Page:
 
 
 @lru_cache(maxsize=256)
-def _event_class(topic: str) -> type[Any]:
+def event_class(topic: str) -> type[Any]:
+    """The class a topic names."""
     cls: type[Any] = resolve_topic(topic)
     return cls
+
+
+def fields_of(cls: type[Any], state: bytes, version: int) -> dict[str, Any] | None:
+    """The ``__dict__`` the mapper would give a stored event of ``cls``, but ``originator_id``.
+
+    None when the state holds a custom-typed value other than the timestamp: only the mapper's
+    transcoder can decode it then.
+    """
+    if state.count(TYPE_MARK) != 1:
+        return None
+    values: dict[str, Any] = orjson.loads(state)
+    stamp = values.get("timestamp")
+    if not isinstance(stamp, dict) or stamp.get("_type_") != "datetime_iso":
+        return None
+    values["timestamp"] = datetime.fromisoformat(stamp["_data_"])
+    values["originator_version"] = version
+    wanted = getattr(cls, "class_version", 1)
+    found = values.pop("class_version", 1)
+    while found < wanted:
+        getattr(cls, f"upcast_v{found}_v{found + 1}")(values)
+        found += 1
+    return values
 
 
 class EventReader:
@@ -91,24 +117,13 @@ class EventReader:
 
     def decode(self, notification: Notification) -> Any:
         """Return the domain event of a stored event."""
-        state = notification.state
-        if not self._fast or state.count(_TYPE_MARK) != 1:
+        cls = event_class(notification.topic)
+        values = fields_of(cls, notification.state, notification.originator_version) if self._fast else None
+        if values is None:
             return self.app.mapper.to_domain_event(notification)
-        values: dict[str, Any] = orjson.loads(state)
-        stamp = values.get("timestamp")
-        if not isinstance(stamp, dict) or stamp.get("_type_") != "datetime_iso":
-            return self.app.mapper.to_domain_event(notification)
-        values["timestamp"] = datetime.fromisoformat(stamp["_data_"])
-        cls = _event_class(notification.topic)
         originator_id = notification.originator_id
         convert: Any = find_id_convertor
         values["originator_id"] = convert(cls, type(originator_id))(originator_id)
-        values["originator_version"] = notification.originator_version
-        version = getattr(cls, "class_version", 1)
-        found = values.pop("class_version", 1)
-        while found < version:
-            getattr(cls, f"upcast_v{found}_v{found + 1}")(values)
-            found += 1
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", values)
         return event

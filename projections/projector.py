@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import orjson
 
 from domain.content import apply_delta
 from domain.thread import COMPLETED, INCOMPLETE, Thread
-from projections.batch import RowBatch, Table
+from projections.batch import Row, RowBatch, Table
+from projections.events import EventFields
 from projections.sql import Cursor
 from projections.tables import ViewTables, record_position
 
@@ -45,7 +46,9 @@ MESSAGE_COLUMNS = (
     "deleted_at",
 )
 
-Handler = Callable[[RowBatch, Any], None]
+Fields = dict[str, Any]
+"""An event's attributes as ``vars(event)`` holds them (the time is passed apart, in Unix seconds)."""
+Handler = Callable[[RowBatch, Fields, int], None]
 
 
 class InlineProjector(Protocol):
@@ -68,8 +71,10 @@ def seconds(event: Any) -> int:
 class MessagesProjector:
     """Applies thread events to one generation of the thread and message views.
 
-    Each handler states row changes on a ``RowBatch``; the batch folds a whole page of events
-    into few statements (a thread touched by 50 events of the page is written once).
+    Each handler states row changes on a ``RowBatch`` from an event's fields (``vars(event)``) and
+    its time in Unix seconds: the writer hands it domain events, a rebuild the fields it decodes
+    from stored rows, and both go through the same handlers. The batch folds a whole page of
+    events into few statements (a thread touched by 50 events of the page is written once).
     """
 
     def __init__(self, tables: ViewTables, name: str = MESSAGES_PROJECTION) -> None:
@@ -96,97 +101,107 @@ class MessagesProjector:
 
     def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
         """Apply ``events`` and record ``position`` as the last one applied, in one transaction."""
+        self.apply_fields(curs, ((type(e), vars(e), seconds(e)) for e in events), position, now)
+
+    def apply_fields(self, curs: Cursor, events: Iterable[EventFields], position: int | None, now: int) -> None:
+        """Apply events given as (class, fields, Unix seconds) and record ``position``, in one transaction."""
         batch = RowBatch(curs, self.tables.dialect)
-        for event in events:
-            handler = self._handlers.get(type(event))
+        handlers = self._handlers
+        for cls, fields, at in events:
+            handler = handlers.get(cls)
             if handler is not None:
-                handler(batch, event)
+                handler(batch, fields, at)
         batch.flush()
         if position is not None:
             record_position(curs, self.tables.dialect, self.name, position, now)
 
-    def _touch_thread(self, batch: RowBatch, e: Any, **values: Any) -> None:
-        values.update(modified_at=seconds(e), version=e.originator_version)
-        batch.update(self.threads, (e.thread_id,), values)
+    def _touch_thread(self, batch: RowBatch, f: Fields, at: int, values: Row | None = None) -> None:
+        touched = {"modified_at": at, "version": f["originator_version"]}
+        if values:
+            touched.update(values)
+        batch.update(self.threads, (f["thread_id"],), touched)
 
-    def _created(self, batch: RowBatch, e: Any) -> None:
-        batch.insert(
-            self.threads,
-            {
-                "thread_id": e.thread_id,
-                "tenant": e.tenant,
-                "created_at": seconds(e),
-                "metadata": dumps(e.metadata or {}),
-                "tool_resources": dumps(e.tool_resources or {}),
-                "modified_at": seconds(e),
-                "deleted_at": None,
-                "version": e.originator_version,
-            },
-        )
+    def _created(self, batch: RowBatch, f: Fields, at: int) -> None:
+        batch.insert(self.threads, thread_row(f, at))
 
-    def _modified(self, batch: RowBatch, e: Any) -> None:
-        values: dict[str, Any] = {}
-        if e.metadata is not None:
-            values["metadata"] = dumps(e.metadata)
-        if e.tool_resources is not None:
-            values["tool_resources"] = dumps(e.tool_resources)
-        self._touch_thread(batch, e, **values)
+    def _modified(self, batch: RowBatch, f: Fields, at: int) -> None:
+        values: Row = {}
+        if f["metadata"] is not None:
+            values["metadata"] = dumps(f["metadata"])
+        if f["tool_resources"] is not None:
+            values["tool_resources"] = dumps(f["tool_resources"])
+        self._touch_thread(batch, f, at, values)
 
-    def _deleted(self, batch: RowBatch, e: Any) -> None:
-        self._touch_thread(batch, e, deleted_at=seconds(e))
+    def _deleted(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._touch_thread(batch, f, at, {"deleted_at": at})
 
-    def _message_created(self, batch: RowBatch, e: Any) -> None:
-        batch.insert(
-            self.messages,
-            {
-                "message_id": e.message_id,
-                "thread_id": e.thread_id,
-                "tenant": e.actor["tenant"],
-                "seq": e.seq,
-                "created_at": seconds(e),
-                "role": e.role,
-                "content": dumps(e.content),
-                "attachments": dumps(e.attachments),
-                "metadata": dumps(e.metadata),
-                "status": e.status,
-                "assistant_id": e.assistant_id,
-                "run_id": e.run_id,
-                "completed_at": None,
-                "incomplete_at": None,
-                "incomplete_details": None,
-                "modified_at": seconds(e),
-                "deleted_at": None,
-            },
-        )
-        self._touch_thread(batch, e)
+    def _message_created(self, batch: RowBatch, f: Fields, at: int) -> None:
+        batch.insert(self.messages, message_row(f, at))
+        self._touch_thread(batch, f, at)
 
-    def _message_modified(self, batch: RowBatch, e: Any) -> None:
-        if e.metadata is not None:
-            batch.update(self.messages, (e.message_id,), {"metadata": dumps(e.metadata), "modified_at": seconds(e)})
-        self._touch_thread(batch, e)
+    def _message_modified(self, batch: RowBatch, f: Fields, at: int) -> None:
+        if f["metadata"] is not None:
+            batch.update(self.messages, (f["message_id"],), {"metadata": dumps(f["metadata"]), "modified_at": at})
+        self._touch_thread(batch, f, at)
 
-    def _message_deleted(self, batch: RowBatch, e: Any) -> None:
-        batch.update(self.messages, (e.message_id,), {"deleted_at": seconds(e), "modified_at": seconds(e)})
-        self._touch_thread(batch, e)
+    def _message_deleted(self, batch: RowBatch, f: Fields, at: int) -> None:
+        batch.update(self.messages, (f["message_id"],), {"deleted_at": at, "modified_at": at})
+        self._touch_thread(batch, f, at)
 
-    def _message_delta_appended(self, batch: RowBatch, e: Any) -> None:
-        row = batch.row(self.messages, (e.message_id,))  # read-modify-write: the content so far, in this batch
+    def _message_delta_appended(self, batch: RowBatch, f: Fields, at: int) -> None:
+        row = batch.row(self.messages, (f["message_id"],))  # read-modify-write: the content so far, in this batch
         if row is not None:
-            row["content"] = dumps(apply_delta(orjson.loads(row["content"]), e.content))
-            row["modified_at"] = seconds(e)
-        self._touch_thread(batch, e)
+            row["content"] = dumps(apply_delta(orjson.loads(row["content"]), f["content"]))
+            row["modified_at"] = at
+        self._touch_thread(batch, f, at)
 
-    def _message_completed(self, batch: RowBatch, e: Any) -> None:
-        values = {"status": COMPLETED, "completed_at": seconds(e), "modified_at": seconds(e)}
-        batch.update(self.messages, (e.message_id,), values)
-        self._touch_thread(batch, e)
+    def _message_completed(self, batch: RowBatch, f: Fields, at: int) -> None:
+        batch.update(self.messages, (f["message_id"],), {"status": COMPLETED, "completed_at": at, "modified_at": at})
+        self._touch_thread(batch, f, at)
 
-    def _message_marked_incomplete(self, batch: RowBatch, e: Any) -> None:
+    def _message_marked_incomplete(self, batch: RowBatch, f: Fields, at: int) -> None:
         values = {
             "status": INCOMPLETE,
-            "incomplete_at": seconds(e),
-            "incomplete_details": dumps({"reason": e.reason}),
-            "modified_at": seconds(e),
+            "incomplete_at": at,
+            "incomplete_details": dumps({"reason": f["reason"]}),
+            "modified_at": at,
         }
-        batch.update(self.messages, (e.message_id,), values)
-        self._touch_thread(batch, e)
+        batch.update(self.messages, (f["message_id"],), values)
+        self._touch_thread(batch, f, at)
+
+
+def thread_row(f: Fields, at: int) -> Row:
+    """The thread view row of a ``Thread.Created`` event."""
+    return {
+        "thread_id": f["thread_id"],
+        "tenant": f["tenant"],
+        "created_at": at,
+        "metadata": dumps(f["metadata"] or {}),
+        "tool_resources": dumps(f["tool_resources"] or {}),
+        "modified_at": at,
+        "deleted_at": None,
+        "version": f["originator_version"],
+    }
+
+
+def message_row(f: Fields, at: int) -> Row:
+    """The message view row of a ``Thread.MessageCreated`` event."""
+    return {
+        "message_id": f["message_id"],
+        "thread_id": f["thread_id"],
+        "tenant": f["actor"]["tenant"],
+        "seq": f["seq"],
+        "created_at": at,
+        "role": f["role"],
+        "content": dumps(f["content"]),
+        "attachments": dumps(f["attachments"]),
+        "metadata": dumps(f["metadata"]),
+        "status": f["status"],
+        "assistant_id": f["assistant_id"],
+        "run_id": f["run_id"],
+        "completed_at": None,
+        "incomplete_at": None,
+        "incomplete_details": None,
+        "modified_at": at,
+        "deleted_at": None,
+    }
