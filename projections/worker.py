@@ -27,6 +27,7 @@ WORKER_LOCK = "projection-worker"
 BATCH = 5000
 IDLE_SECONDS = 1.0  # how long to sleep without a wake-up before looking again anyway
 STANDBY_SECONDS = 1.0  # how often a standby worker tries to take over
+SETTLE_SECONDS = 0.05  # the least time between two catch-ups: asynchronous views lag by about this much
 INLINE_GRACE = 5.0  # seconds an inline projection may look behind before the worker repairs it
 
 Applied = Callable[[str, int, int], None]
@@ -99,6 +100,9 @@ class ProjectionWorker:
                     generation = self.signal.generation
                     if not self.catch_up():
                         self.signal.wait(generation, IDLE_SECONDS)
+                    # Let the commits of a burst gather: one catch-up per SETTLE_SECONDS at most, rather
+                    # than one per commit (each costs a few queries whatever it applies).
+                    stopping.wait(SETTLE_SECONDS)
             except Exception:
                 log.exception("worker batch failed; retrying")
                 stopping.wait(STANDBY_SECONDS)
