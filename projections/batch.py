@@ -152,8 +152,10 @@ class RowBatch:
             if column not in table.key:
                 old[column] = _merge(table.merges.get(column, "last"), old.get(column), value)
 
-    def flush(self) -> None:
-        """Write everything collected so far."""
+    def flush(self, curs: Cursor | None = None) -> None:
+        """Write everything collected so far (through ``curs`` when the batch was read through another)."""
+        if curs is not None:
+            self.curs = curs
         for table, rows in self._inserts.values():
             insert_rows(self.curs, self.dialect, table, rows.values())
         for table, updates in self._updates.values():

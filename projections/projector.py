@@ -105,13 +105,21 @@ class MessagesProjector:
 
     def apply_fields(self, curs: Cursor, events: Iterable[EventFields], position: int | None, now: int) -> None:
         """Apply events given as (class, fields, Unix seconds) and record ``position``, in one transaction."""
-        batch = RowBatch(curs, self.tables.dialect)
+        self.write(curs, self.fold(curs, events), position, now)
+
+    def fold(self, reads: Cursor, events: Iterable[EventFields]) -> RowBatch:
+        """The row changes of ``events``, in memory (rows they change but do not create are read through ``reads``)."""
+        batch = RowBatch(reads, self.tables.dialect)
         handlers = self._handlers
         for cls, fields, at in events:
             handler = handlers.get(cls)
             if handler is not None:
                 handler(batch, fields, at)
-        batch.flush()
+        return batch
+
+    def write(self, curs: Cursor, batch: RowBatch, position: int | None, now: int) -> None:
+        """Write a folded batch and record ``position`` as the last event applied."""
+        batch.flush(curs)
         if position is not None:
             record_position(curs, self.tables.dialect, self.name, position, now)
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from projections.events import EventReader, Page
+from projections.catch_up import Progress, apply_until, catch_up, chase, log_reader
 from projections.locks import holding
 from projections.projector import MESSAGES_PROJECTION
 from projections.registry import PROJECTIONS, Projection, inline_projections, projection
 from projections.sql import Cursor
-from projections.stored_events import StoredLog, StoredPage
 from projections.tables import forget_position, lock_position, read_position, record_position
 
 if TYPE_CHECKING:
@@ -25,12 +22,6 @@ if TYPE_CHECKING:
 REBUILD_SUFFIX = "_rebuild"
 VERIFY_SUFFIX = "_verify"
 PAGE = 10_000
-COPY_CACHE_KIB = 128 * 1024  # SQLite page cache while building a copy: its key index stays in memory
-CHASE_ROUNDS = 3  # rounds of catching up with new events before holding them back for the swap
-
-LogReader = EventReader | StoredLog
-Progress = Callable[[int, int], None]
-"""Called with (position reached, head of the log) after each page."""
 
 
 @dataclass(frozen=True)
@@ -73,17 +64,16 @@ def _rebuild(
     start = position = position or 0
     if progress is not None:
         progress(start, reader.head())
-    with _building_copy(database):
-        applied = _chase(database, reader, projector, shadow_name, page, progress)
-        if dialect.name == "postgres":  # indexes are renamed at the swap; SQLite builds the live ones there
-            with database.transaction() as curs:
-                getattr(shadow, "create_indexes", shadow.create)(curs)
-            applied += _chase(database, reader, projector, shadow_name, page, progress)
+    applied = chase(database, reader, projector, shadow_name, page, progress)
+    if dialect.name == "postgres":  # indexes are renamed at the swap; SQLite builds the live ones there
+        with database.transaction() as curs:
+            getattr(shadow, "create_indexes", shadow.create)(curs)
+        applied += chase(database, reader, projector, shadow_name, page, progress)
     with database.transaction(lock_events=True) as curs:
         lock_position(curs, dialect, target.name)  # the worker waits for us
         position = read_position(curs, dialect, shadow_name) or start
         head = reader.head()
-        applied += _apply_until(curs, reader, projector, position, head, page)
+        applied += apply_until(curs, reader, projector, position, head, page)
         shadow.replace(curs, target.generation(dialect))
         record_position(curs, dialect, target.name, head, int(time.time()))
         forget_position(curs, dialect, shadow_name)
@@ -113,11 +103,11 @@ def verify(
             stop = read_position(curs, dialect, target.name) or 0
         if progress is not None:
             progress(0, stop)
-        _catch_up(database, reader, projector, 0, page, progress, stop=stop)
+        catch_up(database, reader, projector, 0, page, progress, stop=stop)
         with database.transaction(lock_events=True) as curs:
             live_position = lock_position(curs, dialect, target.name)
             position = read_position(curs, dialect, scratch_name) or 0
-            _apply_until(curs, reader, projector, position, live_position, page)
+            apply_until(curs, reader, projector, position, live_position, page)
             differences = [
                 _compare(curs, fresh, current)
                 for fresh, current in zip(
@@ -127,11 +117,6 @@ def verify(
             scratch.drop(curs)
             forget_position(curs, dialect, scratch_name)
     return [d for d in differences if d.only_live or d.only_fresh]
-
-
-def log_reader(app: Application[Any], handles: frozenset[type[Any]] | None) -> LogReader:
-    """The fastest reader of the log that decodes this application's events."""
-    return StoredLog(app, handles) if StoredLog.supports(app) else EventReader(app, handles)
 
 
 def setup_projections(database: Database, app: Application[Any]) -> None:
@@ -166,88 +151,6 @@ def backfill_inline(database: Database, app: Application[Any]) -> None:
 def rebuild_messages_view(store: MessageStore, progress: Progress | None = None, *, page: int = PAGE) -> int:
     """Rebuild the thread and message views the API serves (see ``rebuild``)."""
     return rebuild(store.database, store.app, projection(MESSAGES_PROJECTION), progress, page=page)
-
-
-def read_position_of(database: Database, name: str) -> int:
-    """The position recorded for ``name`` (0 if none)."""
-    with database.read() as curs:
-        return read_position(curs, database.dialect, name) or 0
-
-
-def _chase(
-    database: Database, reader: LogReader, projector: Any, name: str, page: int, progress: Progress | None
-) -> int:
-    """Catch up with the head as it moves, a few rounds at most: what is left goes in the final, locked step."""
-    applied = 0
-    for _ in range(CHASE_ROUNDS):
-        stop = reader.head()
-        applied += _catch_up(database, reader, projector, read_position_of(database, name), page, progress, stop=stop)
-        if reader.head() - stop <= page:
-            break
-    return applied
-
-
-def _catch_up(
-    database: Database,
-    reader: LogReader,
-    projector: Any,
-    position: int,
-    page: int,
-    progress: Progress | None,
-    *,
-    stop: int | None = None,
-) -> int:
-    applied = 0
-    for found in reader.pages(position, page, stop):
-        with database.transaction() as curs:
-            if database.dialect.name == "postgres":  # a page lost in a crash is applied again on resume
-                curs.execute("SET LOCAL synchronous_commit TO OFF")
-            _apply(curs, projector, found)
-        applied += len(found.events)
-        if progress is not None:
-            progress(found.last, max(found.last, stop or reader.head()))
-    return applied
-
-
-def _apply_until(curs: Cursor, reader: LogReader, projector: Any, position: int, stop: int, page: int) -> int:
-    applied = 0
-    while position < stop:
-        found = reader.read(position, page, stop)
-        _apply(curs, projector, found)
-        applied += len(found.events)
-        position = found.last
-    return applied
-
-
-@contextmanager
-def _building_copy(database: Database) -> Iterator[None]:
-    """Let this thread's SQLite connection commit pages of a copy without waiting for the disk, with a big cache.
-
-    In WAL mode ``synchronous=NORMAL`` may lose the last commits on a power failure but never
-    corrupts: a lost page and its position go together, and are applied again on resume. The
-    settings are restored before the swap, whose commit is as durable as any other.
-    """
-    if database.dialect.name != "sqlite":
-        yield
-        return
-    with database.read() as curs:
-        saved = [(name, curs.execute(f"PRAGMA {name}").fetchone()[0]) for name in ("synchronous", "cache_size")]
-        curs.execute("PRAGMA synchronous = NORMAL")
-        curs.execute(f"PRAGMA cache_size = {-COPY_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with database.read() as curs:
-            for name, value in saved:
-                curs.execute(f"PRAGMA {name} = {int(value)}")
-
-
-def _apply(curs: Cursor, projector: Any, found: Page | StoredPage) -> None:
-    """Apply a page: as decoded fields where the projector takes them, else as domain events."""
-    if isinstance(found, StoredPage) and hasattr(projector, "apply_fields"):
-        projector.apply_fields(curs, found.fields(), found.last, int(time.time()))
-    else:
-        projector.apply(curs, found.events, found.last, int(time.time()))
 
 
 def _compare(curs: Cursor, fresh: str, live: str) -> Difference:

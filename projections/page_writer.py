@@ -1,0 +1,101 @@
+"""Writes the pages of a copy being built in a second thread, while the next page is decoded and folded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from projections.sql import Cursor
+
+if TYPE_CHECKING:
+    from projections.database import Database
+
+COPY_CACHE_KIB = 128 * 1024  # SQLite page cache while building a copy: its key index stays in memory
+
+Write = Callable[[Cursor], None]
+
+# One thread per process writes copies (its thread starts with the first page): on SQLite, its
+# connection is the only one that gets the copy settings.
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="msgstore-copy-writer")
+
+
+class PageWriter:
+    """Runs each page's writes in a transaction of their own, in order, one page in flight.
+
+    The writes of a page overlap the decoding of the next one: PostgreSQL works in its own
+    process, SQLite without the GIL. Copy pages commit without waiting for the disk (SQLite
+    ``synchronous=NORMAL`` in WAL mode, PostgreSQL ``synchronous_commit`` off): a crash may lose the
+    last pages, never corrupt them, and a lost page goes with its recorded position, so a resumed
+    build applies it again. What the live tables get at the swap is committed as durably as ever.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._pending: Future[None] | None = None
+        self._settings: list[tuple[str, Any]] = []
+        self._pending = _WRITER.submit(self._tune)
+
+    def submit(self, write: Write) -> None:
+        """Write a page once the page before it is committed (raising that page's error, if any)."""
+        self.wait()
+        self._pending = _WRITER.submit(self._run, write)
+
+    def wait(self) -> None:
+        """Return once everything submitted is committed."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        """Wait for the last page and give the writer's connection back its settings."""
+        try:
+            self.wait()
+        finally:
+            _WRITER.submit(self._restore).result()
+
+    def _run(self, write: Write) -> None:
+        with self.database.transaction() as curs:
+            if self.database.dialect.name == "postgres":
+                curs.execute("SET LOCAL synchronous_commit TO OFF")
+            write(curs)
+
+    def _tune(self) -> None:
+        if self.database.dialect.name != "sqlite":
+            return
+        with self.database.read() as curs:
+            for name in ("synchronous", "cache_size"):
+                self._settings.append((name, curs.execute(f"PRAGMA {name}").fetchone()[0]))
+            curs.execute("PRAGMA synchronous = NORMAL")
+            curs.execute(f"PRAGMA cache_size = {-COPY_CACHE_KIB}")
+
+    def _restore(self) -> None:
+        if self._settings:
+            with self.database.read() as curs:
+                for name, value in self._settings:
+                    curs.execute(f"PRAGMA {name} = {int(value)}")
+
+
+class ReadsAfterWrites:
+    """The cursor a page being folded reads through: a read first waits until the pages before it are written."""
+
+    def __init__(self, database: Database, writer: PageWriter) -> None:
+        self._database = database
+        self._writer = writer
+        self._rows: list[Any] = []
+
+    def execute(self, query: Any, params: Any = ()) -> None:
+        self._writer.wait()
+        with self._database.read() as curs:
+            curs.execute(query, params)
+            self._rows = list(curs.fetchall())
+
+    def executemany(self, query: Any, params_seq: Any) -> None:
+        raise TypeError("a page being folded only reads; its writes go through the PageWriter")
+
+    def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self) -> Any:
+        rows, self._rows = self._rows, []
+        return rows
