@@ -38,7 +38,8 @@ SCHEMA = (
     " content TEXT NOT NULL, attachments TEXT NOT NULL, metadata TEXT NOT NULL, status TEXT NOT NULL,"
     " assistant_id TEXT, run_id TEXT, completed_at BIGINT, incomplete_at BIGINT, incomplete_details TEXT,"
     " deleted_at BIGINT)",
-    "CREATE INDEX IF NOT EXISTS crud_messages_thread_id ON crud_messages (thread_id, id)",
+    # Pages are ordered by (created_at, id): a thread's own index serves them whatever the thread's size.
+    "CREATE INDEX IF NOT EXISTS crud_messages_thread_time ON crud_messages (thread_id, created_at, id)",
 )
 INSERT_THREAD = (
     "INSERT INTO crud_threads (thread_id, tenant, created_at, metadata, tool_resources)"
@@ -55,7 +56,7 @@ SELECT_THREAD = (
     " WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL"
 )
 SELECT_MESSAGE = f"SELECT {COLUMNS} FROM crud_messages WHERE message_id = %s AND thread_id = %s AND deleted_at IS NULL"
-SELECT_CURSOR = "SELECT id FROM crud_messages WHERE message_id = %s AND thread_id = %s"
+SELECT_CURSOR = "SELECT created_at, id FROM crud_messages WHERE message_id = %s AND thread_id = %s"
 PAGE = f"SELECT {COLUMNS} FROM crud_messages WHERE thread_id = %s AND deleted_at IS NULL"
 
 
@@ -140,11 +141,12 @@ def create_app(database_url: str, keys: KeyRing) -> FastAPI:
                     found = await (await conn.execute(SELECT_CURSOR, (cursor, thread_id))).fetchone()
                     if found is None:
                         raise UnknownCursor(name, cursor)
-                    sql += f" AND id {op} %s"
-                    params.append(found["id"])
+                    sql += f" AND (created_at, id) {op} (%s, %s)"
+                    params += [found["created_at"], found["id"]]
             backwards = bool(before) and not after
             ascending = (order == "asc") != backwards
-            sql += " ORDER BY id " + ("ASC" if ascending else "DESC") + " LIMIT %s"
+            direction = "ASC" if ascending else "DESC"
+            sql += f" ORDER BY created_at {direction}, id {direction} LIMIT %s"
             params.append(limit + 1)
             rows = await (await conn.execute(sql, params)).fetchall()
         data = [render_message(r) for r in rows[:limit]]

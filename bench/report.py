@@ -82,18 +82,25 @@ class Report:
         self.rows.append(row)
         return row
 
-    def find(self, scenario: str, target: str) -> Row | None:
+    def find(self, scenario: str, target: str, clients: int | None = None) -> Row | None:
         for row in self.rows:
-            if row.scenario == scenario and row.target == target:
+            if row.scenario == scenario and row.target == target and clients in (None, row.clients):
                 return row
         return None
 
     def ratio(
-        self, scenario: str, target: str, versus: str, *, latency: bool = False, p99: bool = False
+        self,
+        scenario: str,
+        target: str,
+        versus: str,
+        *,
+        clients: int | None = None,
+        latency: bool = False,
+        p99: bool = False,
     ) -> float | None:
         """``target`` relative to ``versus`` in one scenario: throughput ratio, or latency ratio (median or p99)."""
-        a, b = self.find(scenario, target), self.find(scenario, versus)
-        if a is None or b is None:
+        a, b = self.find(scenario, target, clients), self.find(scenario, versus, clients)
+        if a is None or b is None or not a.count or not b.count:
             return None
         if latency or p99:
             x, y = (a.p99_ms, b.p99_ms) if p99 else (a.median_ms, b.median_ms)
@@ -141,10 +148,12 @@ def render(report: Report, targets: list[Target], console: Console | None = None
             continue
         latency = _is_latency(row.scenario)
         vs_base = (
-            report.ratio(row.scenario, row.target, "baseline", latency=latency) if row.target != "baseline" else None
+            report.ratio(row.scenario, row.target, "baseline", clients=row.clients, latency=latency)
+            if row.target != "baseline"
+            else None
         )
         vs_pg = (
-            report.ratio(row.scenario, row.target, "postgresql", latency=latency)
+            report.ratio(row.scenario, row.target, "postgresql", clients=row.clients, latency=latency)
             if row.target != "postgresql"
             else None
         )

@@ -56,9 +56,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rss-messages", type=int, default=1_000_000, help="store size of the memory scenario (--full)")
     p.add_argument(
         "--store-worker",
-        choices=("process", "inprocess"),
+        choices=("process", "inprocess", "none"),
         default="process",
-        help="run the projection worker as its own process (as docker-compose does) or inside serve",
+        help="the projection worker: own process (as docker-compose runs it), inside serve, or none (to compare)",
     )
     p.add_argument("--generators", type=int, default=2, help="load generator processes (default 2)")
     p.add_argument("--keep", action="store_true", help="keep the scratch databases and logs")
@@ -99,6 +99,8 @@ def machine(postgres_url: str) -> dict[str, str]:
 def start_store(url: str, log_dir: Path, mode: str) -> tuple[Server, list[Server]]:
     if mode == "inprocess":
         return Server.store(url, log_dir).start(), []
+    if mode == "none":  # the asynchronous projections are not kept up to date: for comparison only
+        return Server.store(url, log_dir, MSGSTORE_WORKER="false").start(), []
     server = Server.store(url, log_dir, MSGSTORE_WORKER="false").start()
     return server, [Server.projection_worker(url, log_dir).start()]
 
@@ -210,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.keep:
             shutil.rmtree(log_dir, ignore_errors=True)
     report.machine["duration"] = f"{time.monotonic() - started:,.0f} s"
-    render(report, targets(report), Console())
+    render(report, targets(report))
     Console().print("Machine: " + ", ".join(f"{k}: {v}" for k, v in report.machine.items()))
     if args.json:
         args.json.write_text(json.dumps(report.to_json(), indent=2))

@@ -80,14 +80,20 @@ class Bench:
             if system is not None:
                 edges["cpu1"], edges["batches1"] = cpu_seconds(system.pids()), system.batches()
 
-        sample = self.generator.run(workload, clients, warmup=self.warmup, duration=self.duration, observe=observe)
+        target = "postgresql" if system is None else system.name
+        try:
+            sample = self.generator.run(workload, clients, warmup=self.warmup, duration=self.duration, observe=observe)
+        except Exception as e:  # e.g. PostgreSQL out of connections: the row says so, the run goes on
+            failed = Row(
+                scenario, target, clients, duration=self.duration, errors=1, first_error=f"{type(e).__name__}: {e}"
+            )
+            return self.report.add(failed)
         extra: dict[str, Any] = {}
         if system is not None and sample.latencies:
             extra["server_cpu_us"] = (edges["cpu1"] - edges["cpu0"]) / len(sample.latencies) * 1e6
             b0, b1 = edges.get("batches0"), edges.get("batches1")
             if b0 and b1 and b1[0] > b0[0]:
                 extra["batch"] = (b1[1] - b0[1]) / (b1[0] - b0[0])
-        target = "postgresql" if system is None else system.name
         return self.report.add(Row.of(scenario, target, clients, sample, self.duration, **extra))
 
     def http(self, system: System, op: str, paths: list[str], *, read_port: int = 0) -> Workload:
@@ -141,7 +147,10 @@ def list_pages(bench: Bench) -> None:
         bench.measure("list deep page", system, bench.http(system, "get", [deep]), 1)
     pg = bench.baseline.database_url
     seeded = bench.baseline.seeded
-    page = crud.PAGE + " AND id < (SELECT id FROM crud_messages WHERE message_id = %s) ORDER BY id DESC LIMIT 21"
+    page = (
+        crud.PAGE + " AND (created_at, id) < (SELECT created_at, id FROM crud_messages WHERE message_id = %s)"
+        " ORDER BY created_at DESC, id DESC LIMIT 21"
+    )
     middle = seeded.deep_messages[len(seeded.deep_messages) // 2]
     bench.measure("list deep page", None, Workload("pg_select", ((page, (seeded.deep, middle)),), dsn=pg), 1)
     for system in bench.systems():
