@@ -12,6 +12,7 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import dict_row
+from psycopg.sql import SQL, Identifier
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from projections.database import Database, DatabaseUnavailable
@@ -39,6 +40,15 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
             if inline is not None:
                 inline(curs, ids)
         return ids
+
+    def _lock_table(self, curs: Any) -> None:
+        # The lock timeout, the table lock and the notification in one round trip: without parameters
+        # several statements go as one simple query. ``_notify_channel`` then has nothing left to do.
+        statements = [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
+        curs.execute(SQL("; ").join(statements))
+
+    def _notify_channel(self, curs: Any) -> None:
+        pass
 
 
 class PostgresDatabase(Database):
