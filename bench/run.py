@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
             console.print(f"[bold]{name}[/] ({time.monotonic() - started:,.0f} s)")
             SCENARIOS[name](bench)
         if args.full:
-            memory(bench, args, console)
+            memory(bench, args, servers)
         else:
             scenarios.peak_rss(bench, "end of run")
     finally:
@@ -218,25 +218,28 @@ def main(argv: list[str] | None = None) -> None:
         args.json.write_text(json.dumps(report.to_json(), indent=2))
 
 
-def memory(bench: Bench, args: argparse.Namespace, out: Console) -> None:
-    """Peak RSS of a fresh store server after the same mixed load, on the seeded store and at 1M messages."""
-    from bench.seed import seed_store as load
+def memory(bench: Bench, args: argparse.Namespace, servers: list[Server]) -> None:
+    """Peak RSS of a fresh store server after the same mixed load: on the store as seeded, then at 1M messages."""
 
     def fresh_server_rss(label: str) -> None:
         bench.store.server.stop()
         for helper in bench.store.helpers:
             helper.stop()
         server, helpers = start_store(bench.store.database_url, bench.log_dir, args.store_worker)
+        servers.extend([server, *helpers])
         bench.store.server, bench.store.helpers = server, helpers
         scenarios.wait_caught_up(bench.store.database_url, timeout=3600)
         scenarios.mixed_load(bench, label)
-        scenarios.peak_rss(bench, label)
+        row = bench.report.add(Row(f"server peak RSS ({label})", "store", value=server.peak_rss_mb(), unit="MB"))
+        row.note = f"{scenarios.count_messages(bench.store.database_url):,} messages in the store"
+        console.print(f"{row.scenario}: {row.value:,.1f} MB, {row.note}")
 
     fresh_server_rss("small store")
-    have = bench.store.seeded.messages_total
-    more = max(0, args.rss_messages - have)
-    out.print(f"Loading {more:,} more messages into the store (to {args.rss_messages:,})…")
-    extra = load(bench.store.database_url, threads=more // 100, per_thread=100, deep=0, long=0, progress=out.print)
+    more = max(0, args.rss_messages - scenarios.count_messages(bench.store.database_url))
+    console.print(f"Loading {more:,} more messages into the store, 100 per thread…")
+    extra = seed_store(
+        bench.store.database_url, threads=more // 100, per_thread=100, deep=0, long=0, progress=console.print
+    )
     bench.store.seeded.threads += extra.threads
     fresh_server_rss("1M messages")
 
