@@ -8,12 +8,13 @@ from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
+from projections.bulk import UPDATE_FROM, copy_rows, insert_values, sqlite_connection, update_values
 from projections.sql import Cursor, Dialect
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
 
-COPY_THRESHOLD = 64  # rows; below it a plain executemany costs less than starting a COPY
+COPY_THRESHOLD = 64  # rows; below it a plain executemany costs less than a COPY or a many-row statement
 
 # How an accumulated column merges a new value into the stored one: (PostgreSQL, SQLite); NULL never wins.
 MERGES = {
@@ -171,8 +172,12 @@ class RowBatch:
         for key, values in updates.items():
             columns = tuple(c for c in values if c not in table.key)
             shapes.setdefault(columns, []).append((*(values[c] for c in columns), *key))
+        connection = sqlite_connection(self.curs) if UPDATE_FROM else None
         for columns, params in shapes.items():
             if not columns:
+                continue
+            if connection is not None and len(params) >= COPY_THRESHOLD:
+                update_values(self.curs, connection, table.name, columns, table.key, params)
                 continue
             sets = ", ".join(f"{c} = %s" for c in columns)
             where = " AND ".join(f"{c} = %s" for c in table.key)
@@ -202,39 +207,16 @@ def run(curs: Cursor, sql: str, params: Sequence[Sequence[Any]]) -> None:
 
 
 def insert_rows(curs: Cursor, dialect: Dialect, table: Table, rows: Iterable[Row]) -> None:
-    """Insert new rows: by binary COPY on PostgreSQL when there are many, else one executemany."""
-    params = list(map(table.values_of, rows))
-    columns = ", ".join(table.columns)
-    if len(params) >= COPY_THRESHOLD:
+    """Insert new rows: many by binary COPY (PostgreSQL) or a few statements of many VALUES (SQLite)."""
+    rows = list(rows)
+    if len(rows) >= COPY_THRESHOLD:
+        connection = sqlite_connection(curs)
         if dialect.name == "postgres" and hasattr(curs, "copy"):
-            _copy(curs, table, columns, params)
+            copy_rows(curs, table.name, table.columns, list(map(table.values_of, rows)))
             return
-        marks, params = _null_literals(params)
-    else:
-        marks = ["%s"] * len(table.columns)
-    run(curs, dialect.q(f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join(marks)})"), params)
-
-
-def _copy(curs: Any, table: Table, columns: str, params: list[tuple[Any, ...]]) -> None:
-    # Binary COPY needs each column's exact type: the table's own, as a query without rows reports them.
-    curs.execute(f"SELECT {columns} FROM {table.name} LIMIT 0")
-    types = [c.type_code for c in curs.description]
-    with curs.copy(f"COPY {table.name} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(types)
-        write = copy.write_row
-        for values in params:
-            write(values)
-
-
-def _null_literals(params: list[tuple[Any, ...]]) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Spell a column that is NULL in every row as a NULL literal instead of binding it row by row.
-
-    The sqlite3 module binds None through its adapter lookup, several times slower than a value.
-    """
-    values = list(zip(*params, strict=True))
-    nulls = [column.count(None) == len(column) for column in values]
-    if not any(nulls):
-        return ["%s"] * len(values), params
-    marks = ["NULL" if null else "%s" for null in nulls]
-    kept = [column for column, null in zip(values, nulls, strict=True) if not null]
-    return marks, list(zip(*kept, strict=True))
+        if connection is not None:
+            insert_values(curs, connection, table.name, table.columns, rows)
+            return
+    marks = ", ".join("%s" for _ in table.columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})"
+    run(curs, dialect.q(sql), list(map(table.values_of, rows)))
