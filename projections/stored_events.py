@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, overload
 
 import orjson
@@ -19,8 +21,8 @@ from psycopg.rows import tuple_row
 
 from projections.events import TYPE_MARK, EventFields, event_class, fields_of
 
-StoredRow = tuple[int, Any, int, str, bytes]
-"""(notification id, originator id, originator version, topic, state) as the log table holds them."""
+StoredRow = tuple[int, int, str, bytes]
+"""(notification id, originator version, topic, state) as the log table holds them."""
 
 
 class DecodedEvents(Sequence[Any]):
@@ -30,9 +32,9 @@ class DecodedEvents(Sequence[Any]):
     them, which spares the garbage collector most of its work on a large page.
     """
 
-    def __init__(self, rows: list[StoredRow], app: Application[Any]) -> None:
+    def __init__(self, rows: list[StoredRow], log: StoredLog) -> None:
         self._rows = rows
-        self._mapper = app.mapper
+        self._log = log
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -52,11 +54,11 @@ class DecodedEvents(Sequence[Any]):
             yield decode(row)
 
     def _decode(self, row: StoredRow) -> Any:
-        _, originator_id, version, topic, state = row
+        _, version, topic, state = row
         cls = event_class(topic)
         values = fields_of(cls, state, version)
         if values is None:
-            return self._mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
+            return self._log.by_mapper(row)
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", values)
         return event
@@ -82,12 +84,12 @@ class StoredPage:
 
     rows: list[StoredRow]
     last: int
-    app: Application[Any]
+    log: StoredLog
 
     @property
     def events(self) -> DecodedEvents:
         """The page's domain events, decoded lazily."""
-        return DecodedEvents(self.rows, self.app)
+        return DecodedEvents(self.rows, self.log)
 
     def fields(self) -> Iterator[EventFields]:
         """Each event as (class, ``vars(event)``, Unix seconds), decoded as it is reached, with no event object.
@@ -95,9 +97,9 @@ class StoredPage:
         A plain JSON state keeps its timestamp as stored (the time is the third item) and has no
         ``originator_id``; any other state goes through the mapper (as ``EventReader`` does).
         """
-        mapper = self.app.mapper
         loads = orjson.loads
-        for _, originator_id, version, topic, state in self.rows:
+        for row in self.rows:
+            _, version, topic, state = row
             cls, plain = _decoding(topic)
             if plain and state.count(TYPE_MARK) == 1:
                 values: dict[str, Any] = loads(state)
@@ -106,7 +108,7 @@ class StoredPage:
                     values["originator_version"] = version
                     yield cls, values, unix_seconds(stamp["_data_"])
                     continue
-            event: Any = mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
+            event = self.log.by_mapper(row)
             yield cls, vars(event), int(event.timestamp.timestamp())
 
 
@@ -122,7 +124,8 @@ class StoredLog:
 
     Only for stores whose events are stored as plain JSON: with a cipher or a compressor use
     ``EventReader``. Events are decoded like the application's mapper does, without ``originator_id``
-    unless the mapper decodes them (projections key on the ``thread_id`` in the state).
+    unless the mapper decodes them (projections key on the ``thread_id`` in the state), which
+    spares reading it: on PostgreSQL a UUID object per row.
     """
 
     def __init__(self, app: Application[Any], handles: Iterable[type[Any]] | None = None) -> None:
@@ -131,17 +134,23 @@ class StoredLog:
         recorder: Any = app.recorder
         self._postgres = hasattr(recorder.datastore, "schema")
         table = recorder.events_table_name
+        columns = "originator_version, topic, state"
         if self._postgres:
+            # No upper bound in the query: with one, the planner may sort the whole rest of the log
+            # instead of walking the index (rows past the stop are cut here).
+            topics = " AND topic = ANY(%s)" if self.topics else ""
             table = f'"{recorder.datastore.schema}"."{table}"'
-            column, mark, topics = "notification_id", "%s", " AND topic = ANY(%s)"
+            self._select = (
+                f"SELECT notification_id, {columns} FROM {table}"
+                f" WHERE notification_id > %s{topics} ORDER BY notification_id LIMIT %s"
+            )
+            self._select_originator = f"SELECT originator_id FROM {table} WHERE notification_id = %s"
         else:
-            column, mark = "rowid", "?"
-            topics = f" AND topic IN ({', '.join('?' for _ in self.topics or ())})"
-        self._select = (
-            f"SELECT {column}, originator_id, originator_version, topic, state FROM {table}"
-            f" WHERE {column} > {mark} AND {column} <= {mark}{topics if self.topics else ''}"
-            f" ORDER BY {column} LIMIT {mark}"
-        )
+            topics = f" AND topic IN ({', '.join('?' for _ in self.topics)})" if self.topics else ""
+            self._select = (
+                f"SELECT rowid, {columns} FROM {table} WHERE rowid > ? AND rowid <= ?{topics} ORDER BY rowid LIMIT ?"
+            )
+            self._select_originator = f"SELECT originator_id FROM {table} WHERE rowid = ?"
 
     @staticmethod
     def supports(app: Application[Any]) -> bool:
@@ -154,12 +163,29 @@ class StoredLog:
         return int(self.app.recorder.max_notification_id() or 0)
 
     def read(self, position: int, limit: int, stop: int | None = None) -> StoredPage:
-        """Read up to ``limit`` rows after ``position`` (and not after ``stop``, by default the head)."""
+        """Read up to ``limit`` rows after ``position`` (and not after ``stop``, by default the head).
+
+        A short page reaches the stop, even when the last events were of other classes.
+        """
         head = self.head() if stop is None else stop
         if head <= position:
-            return StoredPage([], position, self.app)
+            return StoredPage([], position, self)
         rows = self._select_rows(position, head, limit)
-        return StoredPage(rows, rows[-1][0] if len(rows) == limit else head, self.app)
+        return StoredPage(rows, rows[-1][0] if len(rows) == limit else head, self)
+
+    def by_mapper(self, row: StoredRow) -> Any:
+        """The domain event of a row as the application's mapper decodes it (its originator id read apart)."""
+        notification_id, version, topic, state = row
+        recorder: Any = self.app.recorder
+        if self._postgres:
+            with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+                curs.execute(self._select_originator, (notification_id,))
+                found = curs.fetchone()
+        else:
+            with recorder.datastore.transaction(commit=False) as wrapper, wrapper as sqlite:
+                sqlite.execute(self._select_originator, (notification_id,))
+                found = sqlite.fetchone()
+        return self.app.mapper.to_domain_event(StoredEvent(found[0], version, topic, state))
 
     def pages(self, position: int, limit: int, stop: int | None = None) -> Iterator[StoredPage]:
         """Read page after page until the log (or ``stop``) is reached, the next read while this one is used."""
@@ -197,18 +223,16 @@ class StoredLog:
             ahead.join()
 
     def _select_rows(self, position: int, head: int, limit: int) -> list[StoredRow]:
-        params: list[Any] = [position, head]
         recorder: Any = self.app.recorder
         if self._postgres:
-            if self.topics:
-                params.append(self.topics)
-            params.append(limit)
-            with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            params: list[Any] = [position, *([self.topics] if self.topics else []), limit]
+            with recorder.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row, binary=True) as curs:
                 curs.execute(self._select, params, prepare=True)
-                return list(curs.fetchall())
-        params += self.topics or ()
-        params.append(limit)
-        with recorder.datastore.transaction(commit=False) as wrapper, wrapper as curs:
-            curs.row_factory = None
-            curs.execute(self._select, params)
-            return list(curs.fetchall())
+                rows: list[StoredRow] = curs.fetchall()
+            if rows and rows[-1][0] > head:
+                del rows[bisect_right(rows, head, key=itemgetter(0)) :]
+            return rows
+        with recorder.datastore.transaction(commit=False) as wrapper, wrapper as sqlite:
+            sqlite.row_factory = None
+            sqlite.execute(self._select, [position, head, *(self.topics or ()), limit])
+            return list(sqlite.fetchall())
