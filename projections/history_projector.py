@@ -107,6 +107,7 @@ class HistoryProjector:
     def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
         """Apply ``events`` and record ``position`` as the last one applied."""
         batch = HistoryBatch(self.tables, curs)
+        batch.preload(t for e in events if (t := getattr(e, "thread_id", None)) is not None)
         for e in events:
             if getattr(e, "thread_id", None) is None:  # not a thread event
                 continue

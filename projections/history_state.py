@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -17,6 +18,7 @@ from projections.sql import Cursor
 State = dict[str, Any]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PRELOAD_CHUNK = 500  # threads per query, well under SQLite's limit of bound parameters
 MESSAGE_FIELDS = (
     "message_id",
     "thread_id",
@@ -149,6 +151,27 @@ class HistoryBatch:
                 found = _Open(state, int(row["valid_from"]))
             self._messages[message_id] = found
         return found.state
+
+    def preload(self, thread_ids: Iterable[str]) -> None:
+        """Read where each of these threads stands (tenant, highest seq) with one query, not one per thread."""
+        unknown = [t for t in dict.fromkeys(thread_ids) if t not in self._threads]
+        for start in range(0, len(unknown), PRELOAD_CHUNK):
+            chunk = unknown[start : start + PRELOAD_CHUNK]
+            events = self.tables.events
+            self.curs.execute(
+                self._q(
+                    f"SELECT e.thread_id, e.tenant, e.seq_high FROM {events} e"
+                    f" WHERE e.thread_id IN ({', '.join('%s' for _ in chunk)})"
+                    f" AND e.version = (SELECT max(version) FROM {events} WHERE thread_id = e.thread_id)"
+                ),
+                chunk,
+            )
+            found = {row["thread_id"]: row for row in self.curs.fetchall()}
+            for thread_id in chunk:
+                row = found.get(thread_id)
+                self._threads[thread_id] = (
+                    _Thread(None, 0) if row is None else _Thread(row["tenant"], int(row["seq_high"]))
+                )
 
     def _thread(self, thread_id: str) -> _Thread:
         track = self._threads.get(thread_id)
