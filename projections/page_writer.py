@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from projections.database import Database
 
 COPY_CACHE_KIB = 128 * 1024  # SQLite page cache while building a copy: its key index stays in memory
+# Pages in the write-ahead log before the copy's writer moves them to the database file: the
+# pages that every commit changes again (its key index) are then moved once, not every commit.
+COPY_CHECKPOINT_PAGES = 16_384
 
 Write = Callable[[Cursor], None]
 
@@ -64,10 +67,11 @@ class PageWriter:
         if self.database.dialect.name != "sqlite":
             return
         with self.database.read() as curs:
-            for name in ("synchronous", "cache_size"):
+            for name in ("synchronous", "cache_size", "wal_autocheckpoint"):
                 self._settings.append((name, curs.execute(f"PRAGMA {name}").fetchone()[0]))
             curs.execute("PRAGMA synchronous = NORMAL")
             curs.execute(f"PRAGMA cache_size = {-COPY_CACHE_KIB}")
+            curs.execute(f"PRAGMA wal_autocheckpoint = {COPY_CHECKPOINT_PAGES}")
 
     def _restore(self) -> None:
         if self._settings:
