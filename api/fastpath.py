@@ -10,6 +10,7 @@ FastAPI unchanged, so errors keep their one source.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,6 +31,13 @@ MESSAGES = re.compile(rf"/v1/threads/({ID})/messages(?:/({ID}))?")
 LIST_PARAMS = frozenset({"limit", "order", "after", "before", "run_id"})
 PLAIN_VALUE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 JSON = (b"application/json", b"application/json; charset=utf-8")
+
+
+@dataclass(frozen=True)
+class RouteTemplate:
+    """Stands for a route in the scope where only its path template is known."""
+
+    path: str
 
 
 class FastPath:
@@ -76,7 +84,8 @@ class FastPath:
             template = messages.router.prefix
         else:
             return False
-        scope["route"] = self.routes.get((method, template))
+        # Logs and metrics label requests by the route's path template.
+        scope["route"] = self.routes.get((method, template)) or RouteTemplate(template)
         try:
             response = await call
         except Exception as exc:  # as the app's exception handlers answer these
