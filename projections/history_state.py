@@ -18,7 +18,7 @@ from projections.sql import Cursor
 State = dict[str, Any]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-PRELOAD_CHUNK = 500  # threads per query, well under SQLite's limit of bound parameters
+PRELOAD_CHUNK = 100  # threads per query, well under SQLite's limits (parameters, compound selects)
 MESSAGE_FIELDS = (
     "message_id",
     "thread_id",
@@ -157,15 +157,13 @@ class HistoryBatch:
         unknown = [t for t in dict.fromkeys(thread_ids) if t not in self._threads]
         for start in range(0, len(unknown), PRELOAD_CHUNK):
             chunk = unknown[start : start + PRELOAD_CHUNK]
-            events = self.tables.events
-            self.curs.execute(
-                self._q(
-                    f"SELECT e.thread_id, e.tenant, e.seq_high FROM {events} e"
-                    f" WHERE e.thread_id IN ({', '.join('%s' for _ in chunk)})"
-                    f" AND e.version = (SELECT max(version) FROM {events} WHERE thread_id = e.thread_id)"
-                ),
-                chunk,
+            # One index probe per thread for its latest event (a join on max(version) would read every
+            # event of a long thread).
+            latest = (
+                f"SELECT * FROM (SELECT thread_id, tenant, seq_high FROM {self.tables.events}"
+                " WHERE thread_id = %s ORDER BY version DESC LIMIT 1) AS latest_{}"
             )
+            self.curs.execute(self._q(" UNION ALL ".join(latest.format(i) for i in range(len(chunk)))), chunk)
             found = {row["thread_id"]: row for row in self.curs.fetchall()}
             for thread_id in chunk:
                 row = found.get(thread_id)
