@@ -61,8 +61,8 @@ def catch_up(
 ) -> int:
     """Apply the log after ``position`` (up to ``stop``), a transaction per page; return the events applied.
 
-    A projector that can fold a page in memory (``fold``/``write``) is fed decoded fields in this
-    thread while the page before is written in the writer's; any other gets whole pages there.
+    A projector that can fold a page in memory (``fold``/``write``) is fed decoded fields here, on
+    PostgreSQL while the page before is written in the writer's thread; any other gets whole pages.
     """
     applied = 0
     writer = PageWriter(database)

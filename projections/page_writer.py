@@ -1,4 +1,4 @@
-"""Writes the pages of a copy being built in a second thread, while the next page is decoded and folded."""
+"""Writes the pages of a copy being built, on PostgreSQL while the next page is decoded and folded."""
 
 from __future__ import annotations
 
@@ -12,37 +12,44 @@ if TYPE_CHECKING:
     from projections.database import Database
 
 COPY_CACHE_KIB = 128 * 1024  # SQLite page cache while building a copy: its key index stays in memory
-# Pages in the write-ahead log before the copy's writer moves them to the database file: the
-# pages that every commit changes again (its key index) are then moved once, not every commit.
+# Pages in the write-ahead log before SQLite moves them to the database file: the pages that every
+# commit changes again (the copy's key index) are then moved once, not once a commit.
 COPY_CHECKPOINT_PAGES = 16_384
 
 Write = Callable[[Cursor], None]
 
-# One thread per process writes copies (its thread starts with the first page): on SQLite, its
-# connection is the only one that gets the copy settings.
+# One thread per process writes copies to PostgreSQL (it starts with the first page).
 _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="msgstore-copy-writer")
 
 
 class PageWriter:
     """Runs each page's writes in a transaction of their own, in order, one page in flight.
 
-    The writes of a page overlap the decoding of the next one: PostgreSQL works in its own
-    process, SQLite without the GIL. Copy pages commit without waiting for the disk (SQLite
-    ``synchronous=NORMAL`` in WAL mode, PostgreSQL ``synchronous_commit`` off): a crash may lose the
-    last pages, never corrupt them, and a lost page goes with its recorded position, so a resumed
-    build applies it again. What the live tables get at the swap is committed as durably as ever.
+    On PostgreSQL a page is written in a second thread while the next one is folded: the server
+    does the writing in its own process, and psycopg leaves the GIL while it waits. On SQLite the
+    writes run in the caller's thread: the sqlite3 module hands the GIL over and back around
+    every statement step, and with two cores busy those handovers cost more than the overlap
+    gains (measured). Copy pages commit without waiting for the disk (PostgreSQL
+    ``synchronous_commit`` off, SQLite ``synchronous=NORMAL`` in WAL mode on the caller's connection,
+    with a big cache and rarer checkpoints): a crash may lose the last pages, never corrupt them,
+    and a lost page goes with its recorded position, so a resumed build applies it again. The
+    SQLite settings are restored on ``close``: the swap commits as durably as any write.
     """
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._pending: Future[None] | None = None
+        self._threaded = database.dialect.name == "postgres"
         self._settings: list[tuple[str, Any]] = []
-        self._pending = _WRITER.submit(self._tune)
+        self._pending: Future[None] | None = None
+        self._tune()
 
     def submit(self, write: Write) -> None:
         """Write a page once the page before it is committed (raising that page's error, if any)."""
         self.wait()
-        self._pending = _WRITER.submit(self._run, write)
+        if self._threaded:
+            self._pending = _WRITER.submit(self._run, write)
+        else:
+            self._run(write)
 
     def wait(self) -> None:
         """Return once everything submitted is committed."""
@@ -51,15 +58,15 @@ class PageWriter:
             pending.result()
 
     def close(self) -> None:
-        """Wait for the last page and give the writer's connection back its settings."""
+        """Wait for the last page and give the connection back its settings."""
         try:
             self.wait()
         finally:
-            _WRITER.submit(self._restore).result()
+            self._restore()
 
     def _run(self, write: Write) -> None:
         with self.database.transaction() as curs:
-            if self.database.dialect.name == "postgres":
+            if self._threaded:
                 curs.execute("SET LOCAL synchronous_commit TO OFF")
             write(curs)
 
