@@ -108,13 +108,20 @@ class MessagesProjector:
         self.write(curs, self.fold(curs, events), position, now)
 
     def fold(self, reads: Cursor, events: Iterable[EventFields]) -> RowBatch:
-        """The row changes of ``events``, in memory (rows they change but do not create are read through ``reads``)."""
+        """The row changes of ``events``, in memory (rows they change but do not create are read through ``reads``).
+
+        Every event touches its thread: the thread's ``modified_at`` and ``version`` are its last event's.
+        """
         batch = RowBatch(reads, self.tables.dialect)
         handlers = self._handlers
+        touched: dict[str, tuple[int, int]] = {}
         for cls, fields, at in events:
             handler = handlers.get(cls)
             if handler is not None:
                 handler(batch, fields, at)
+                touched[fields["thread_id"]] = (at, fields["originator_version"])
+        for thread_id, (at, version) in touched.items():
+            batch.update(self.threads, (thread_id,), {"modified_at": at, "version": version})
         return batch
 
     def write(self, curs: Cursor, batch: RowBatch, position: int | None, now: int) -> None:
@@ -122,12 +129,6 @@ class MessagesProjector:
         batch.flush(curs)
         if position is not None:
             record_position(curs, self.tables.dialect, self.name, position, now)
-
-    def _touch_thread(self, batch: RowBatch, f: Fields, at: int, values: Row | None = None) -> None:
-        touched = {"modified_at": at, "version": f["originator_version"]}
-        if values:
-            touched.update(values)
-        batch.update(self.threads, (f["thread_id"],), touched)
 
     def _created(self, batch: RowBatch, f: Fields, at: int) -> None:
         batch.insert(self.threads, thread_row(f, at))
@@ -138,34 +139,30 @@ class MessagesProjector:
             values["metadata"] = dumps(f["metadata"])
         if f["tool_resources"] is not None:
             values["tool_resources"] = dumps(f["tool_resources"])
-        self._touch_thread(batch, f, at, values)
+        if values:
+            batch.update(self.threads, (f["thread_id"],), values)
 
     def _deleted(self, batch: RowBatch, f: Fields, at: int) -> None:
-        self._touch_thread(batch, f, at, {"deleted_at": at})
+        batch.update(self.threads, (f["thread_id"],), {"deleted_at": at})
 
     def _message_created(self, batch: RowBatch, f: Fields, at: int) -> None:
         batch.insert(self.messages, message_row(f, at))
-        self._touch_thread(batch, f, at)
 
     def _message_modified(self, batch: RowBatch, f: Fields, at: int) -> None:
         if f["metadata"] is not None:
             batch.update(self.messages, (f["message_id"],), {"metadata": dumps(f["metadata"]), "modified_at": at})
-        self._touch_thread(batch, f, at)
 
     def _message_deleted(self, batch: RowBatch, f: Fields, at: int) -> None:
         batch.update(self.messages, (f["message_id"],), {"deleted_at": at, "modified_at": at})
-        self._touch_thread(batch, f, at)
 
     def _message_delta_appended(self, batch: RowBatch, f: Fields, at: int) -> None:
         row = batch.row(self.messages, (f["message_id"],))  # read-modify-write: the content so far, in this batch
         if row is not None:
             row["content"] = dumps(apply_delta(orjson.loads(row["content"]), f["content"]))
             row["modified_at"] = at
-        self._touch_thread(batch, f, at)
 
     def _message_completed(self, batch: RowBatch, f: Fields, at: int) -> None:
         batch.update(self.messages, (f["message_id"],), {"status": COMPLETED, "completed_at": at, "modified_at": at})
-        self._touch_thread(batch, f, at)
 
     def _message_marked_incomplete(self, batch: RowBatch, f: Fields, at: int) -> None:
         values = {
@@ -175,7 +172,6 @@ class MessagesProjector:
             "modified_at": at,
         }
         batch.update(self.messages, (f["message_id"],), values)
-        self._touch_thread(batch, f, at)
 
 
 def thread_row(f: Fields, at: int) -> Row:
