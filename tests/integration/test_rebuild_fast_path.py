@@ -93,3 +93,13 @@ def test_a_rebuild_in_pages_of_many_rows_equals_the_inline_build(logged: Message
     rebuild_messages_view(logged, page=WAVE)
     assert snapshot(logged) == live
     assert verify(logged.database, logged.app, projection("messages"), page=WAVE) == []
+
+
+def test_a_rebuild_through_the_librarys_reader_equals_it_too(
+    logged: MessageStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events stored enciphered or compressed are read and decoded by the library (as if this store's were)."""
+    monkeypatch.setattr(StoredLog, "supports", staticmethod(lambda app: False))
+    live = snapshot(logged)
+    rebuild_messages_view(logged, page=WAVE)
+    assert snapshot(logged) == live
