@@ -155,7 +155,7 @@ class Writer:
             if stop:
                 return
 
-    def _process(self, batch: list[Command]) -> None:
+    def _process(self, batch: list[Command], *, retry: bool = True) -> None:
         touched: dict[UUID, Thread] = {}
         fresh: set[UUID] = set()
         accepted: list[Command] = []
@@ -193,12 +193,20 @@ class Writer:
                 continue
             touched[uid] = result
             accepted.append(command)
-        if accepted and not self._save(touched, accepted):
-            alone = [c for c in batch if c in accepted or c in alone]
+        if accepted:
+            failure = self._save(touched, accepted)
+            if isinstance(failure, IntegrityError) and retry:
+                # Another process changed one of the threads since it was cached (they were evicted):
+                # once more as one batch, every thread read afresh, before going one by one.
+                self._process([c for c in batch if not c.future.done()], retry=False)
+                return
+            if failure is not None:
+                alone = [c for c in batch if c in accepted or c in alone]
         for command in alone:
             self._run_alone(command)
 
-    def _save(self, touched: dict[UUID, Thread], commands: list[Command]) -> bool:
+    def _save(self, touched: dict[UUID, Thread], commands: list[Command]) -> Exception | None:
+        """Record a batch and answer its commands; return why it failed if it did and nobody was answered."""
         events = [e for aggregate in touched.values() for e in aggregate.collect_events()]
         try:
             self._record(events, self._inline(events, commands))
@@ -206,9 +214,9 @@ class Writer:
             self._evict(touched)
             if len(commands) == 1 and not isinstance(e, (IntegrityError, IdempotencyConflict)):
                 commands[0].future.set_exception(e)
-                return True
-            log.debug("batch of %d failed (%s); running commands one by one", len(commands), e)
-            return False
+                return None
+            log.debug("batch of %d failed (%s)", len(commands), e)
+            return e
         for uid, aggregate in touched.items():
             self._remember(uid, aggregate)
         self._snapshot(touched.values(), events)
@@ -217,7 +225,7 @@ class Writer:
         for command in commands:
             assert command.outcome is not None
             command.future.set_result(command.outcome)
-        return True
+        return None
 
     def _record(self, events: Sequence[Any], inline: Callable[[Cursor, Sequence[int]], None]) -> None:
         # Straight to the event store: Application.save() would check each event against a runtime
