@@ -60,6 +60,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default="process",
         help="the projection worker: own process (as docker-compose runs it), inside serve, or none (to compare)",
     )
+    p.add_argument("--server-workers", type=int, default=1, help="processes of the store and of the baseline (1)")
     p.add_argument("--generators", type=int, default=2, help="load generator processes (default 2)")
     p.add_argument("--keep", action="store_true", help="keep the scratch databases and logs")
     p.add_argument("--json", type=Path, help="also write every figure to this JSON file")
@@ -96,12 +97,12 @@ def machine(postgres_url: str) -> dict[str, str]:
     }
 
 
-def start_store(url: str, log_dir: Path, mode: str) -> tuple[Server, list[Server]]:
+def start_store(url: str, log_dir: Path, mode: str, workers: int = 1) -> tuple[Server, list[Server]]:
     if mode == "inprocess":
-        return Server.store(url, log_dir).start(), []
+        return Server.store(url, log_dir, workers=workers).start(), []
     if mode == "none":  # the asynchronous projections are not kept up to date: for comparison only
-        return Server.store(url, log_dir, MSGSTORE_WORKER="false").start(), []
-    server = Server.store(url, log_dir, MSGSTORE_WORKER="false").start()
+        return Server.store(url, log_dir, workers=workers, MSGSTORE_WORKER="false").start(), []
+    server = Server.store(url, log_dir, workers=workers, MSGSTORE_WORKER="false").start()
     return server, [Server.projection_worker(url, log_dir).start()]
 
 
@@ -176,9 +177,9 @@ def main(argv: list[str] | None = None) -> None:
         console.print(f"Seeding {sizes} into the store and the baseline… (logs: {log_dir})")
         store_seed = seed_store(store_url, **sizes, progress=console.print)
         base_seed = seed_baseline(base_url, **sizes, progress=console.print)
-        store_server, helpers = start_store(store_url, log_dir, args.store_worker)
+        store_server, helpers = start_store(store_url, log_dir, args.store_worker, args.server_workers)
         servers += [store_server, *helpers]
-        base_server = Server.baseline(base_url, log_dir).start()
+        base_server = Server.baseline(base_url, log_dir, workers=args.server_workers).start()
         servers.append(base_server)
         scenarios.wait_caught_up(store_url)
         bench = Bench(
@@ -225,7 +226,7 @@ def memory(bench: Bench, args: argparse.Namespace, servers: list[Server]) -> Non
         bench.store.server.stop()
         for helper in bench.store.helpers:
             helper.stop()
-        server, helpers = start_store(bench.store.database_url, bench.log_dir, args.store_worker)
+        server, helpers = start_store(bench.store.database_url, bench.log_dir, args.store_worker, args.server_workers)
         servers.extend([server, *helpers])
         bench.store.server, bench.store.helpers = server, helpers
         scenarios.wait_caught_up(bench.store.database_url, timeout=3600)

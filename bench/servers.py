@@ -55,7 +55,7 @@ class Server:
         return cls("worker", [sys.executable, "-m", "api.cli", "worker"], settings, log_dir, port=0)
 
     @classmethod
-    def baseline(cls, database_url: str, log_dir: Path) -> Server:
+    def baseline(cls, database_url: str, log_dir: Path, *, workers: int = 1) -> Server:
         """The plain CRUD service, under the same uvicorn."""
         env = {"BENCH_CRUD_DATABASE_URL": database_url, "BENCH_CRUD_API_KEYS": f"{API_KEY}:{TENANT}"}
         command = [
@@ -67,7 +67,7 @@ class Server:
             "--log-level",
             "warning",
         ]
-        return cls("baseline", command, env, log_dir)
+        return cls("baseline", [*command, "--workers", str(workers)], env, log_dir)
 
     @property
     def url(self) -> str:
