@@ -7,21 +7,19 @@ import queue
 import random
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import IntegrityError
 
 from domain.application import ThreadsApplication
 from domain.errors import DomainError
 from domain.ids import thread_uuid
 from domain.thread import Thread
+from projections.aggregates import ThreadCache
 from projections.database import Database, IdempotencyConflict
 from projections.projector import InlineProjector
 from projections.renders import prefetch_all
@@ -29,19 +27,7 @@ from projections.sql import Cursor
 
 log = logging.getLogger("msgstore.writer")
 
-SNAPSHOT_INTERVAL = 500  # events between snapshots of a thread of up to SNAPSHOT_SHARE * 500 messages
-SNAPSHOT_SHARE = 20
 MAX_ATTEMPTS = 30
-
-
-def snapshot_interval(aggregate: Any) -> int:
-    """Events between two snapshots of a thread: more for a long one, whose snapshot costs more to write.
-
-    A snapshot costs about a microsecond per message (4 MB and 40 ms for 100,000 messages), a replayed
-    event some tens: one per ``len(messages) // SNAPSHOT_SHARE`` events keeps both the writer's share
-    per event and the replay of a cold load bounded.
-    """
-    return max(SNAPSHOT_INTERVAL, len(getattr(aggregate, "messages", ())) // SNAPSHOT_SHARE)
 
 
 class ConcurrencyConflict(Exception):
@@ -104,7 +90,7 @@ class Writer:
         self.max_batch = max_batch
         self.cache_size = cache_size
         self.on_batch = on_batch
-        self._cache: OrderedDict[UUID, Thread] = OrderedDict()
+        self._threads = ThreadCache(app, cache_size)
         self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="msgstore-writer", daemon=True)
         self._started = False
@@ -164,8 +150,8 @@ class Writer:
             uid = thread_uuid(command.thread_id)
             aggregate = touched.get(uid)
             if aggregate is None:
-                cached = uid in self._cache
-                aggregate = self._load(uid, fresh=False)
+                cached = uid in self._threads
+                aggregate = self._threads.load(uid, fresh=False)
                 if not cached:
                     fresh.add(uid)
             pending = len(aggregate.pending_events) if aggregate is not None else 0
@@ -182,7 +168,7 @@ class Writer:
             except Exception:
                 if aggregate is not None and len(aggregate.pending_events) != pending:
                     # Half-applied: give up on batching and let each command run alone.
-                    self._evict(touched)
+                    self._threads.evict(touched)
                     for c in batch:
                         if not c.future.done() and c not in alone:
                             alone.append(c)
@@ -211,15 +197,15 @@ class Writer:
         try:
             self._record(events, self._inline(events, commands))
         except Exception as e:
-            self._evict(touched)
+            self._threads.evict(touched)
             if len(commands) == 1 and not isinstance(e, (IntegrityError, IdempotencyConflict)):
                 commands[0].future.set_exception(e)
                 return None
             log.debug("batch of %d failed (%s)", len(commands), e)
             return e
         for uid, aggregate in touched.items():
-            self._remember(uid, aggregate)
-        self._snapshot(touched.values(), events)
+            self._threads.remember(uid, aggregate)
+        self._threads.snapshot(touched.values(), events)
         if self.on_batch is not None:
             self.on_batch(len(events))
         for command in commands:
@@ -251,24 +237,24 @@ class Writer:
         uid = thread_uuid(command.thread_id)
         for attempt in range(MAX_ATTEMPTS):
             try:
-                aggregate = self._load(uid, fresh=True)
+                aggregate = self._threads.load(uid, fresh=True)
                 result = command.execute(aggregate)
             except DomainError as e:
                 self._refuse(command, e)
                 return
             except Exception as e:
-                self._evict({uid: None})
+                self._threads.evict([uid])
                 command.future.set_exception(e)
                 return
             events = list(result.collect_events())
             try:
                 self._record(events, self._inline(events, [command]))
             except IntegrityError:
-                self._evict({uid: result})
+                self._threads.evict([uid])
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
                 continue
             except IdempotencyConflict:
-                self._evict({uid: result})
+                self._threads.evict([uid])
                 idem = command.idempotency
                 assert idem is not None
                 recalled = self.database.recall_response(idem.tenant, idem.key)
@@ -278,11 +264,11 @@ class Writer:
                 command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
                 return
             except Exception as e:
-                self._evict({uid: result})
+                self._threads.evict([uid])
                 command.future.set_exception(e)
                 return
-            self._remember(uid, result)
-            self._snapshot([result], events)
+            self._threads.remember(uid, result)
+            self._threads.snapshot([result], events)
             if self.on_batch is not None:
                 self.on_batch(len(events))
             assert command.outcome is not None
@@ -304,46 +290,3 @@ class Writer:
             return
         fingerprint, status, body = recalled
         command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
-
-    # --- aggregates ------------------------------------------------------------
-
-    def _load(self, uid: UUID, *, fresh: bool) -> Thread | None:
-        aggregate = self._cache.get(uid)
-        if aggregate is not None:
-            self._cache.move_to_end(uid)
-            if fresh:
-                for event in self.app.repository.event_store.get(uid, gt=aggregate.version):
-                    assert isinstance(event, Thread.Event)
-                    event.mutate(aggregate)
-            return aggregate
-        try:
-            loaded: Any = self.app.repository.get(uid)
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(loaded, Thread)
-        self._remember(uid, loaded)
-        return loaded
-
-    def _remember(self, uid: UUID, aggregate: Thread) -> None:
-        self._cache[uid] = aggregate
-        self._cache.move_to_end(uid)
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
-
-    def _evict(self, aggregates: dict[UUID, Any]) -> None:
-        for uid in aggregates:
-            self._cache.pop(uid, None)
-
-    def _snapshot(self, aggregates: Any, events: Sequence[Any]) -> None:
-        counts: dict[UUID, int] = {}
-        for event in events:
-            counts[event.originator_id] = counts.get(event.originator_id, 0) + 1
-        for aggregate in aggregates:
-            n = counts.get(aggregate.id, 0)
-            interval = snapshot_interval(aggregate)
-            if aggregate.version // interval > (aggregate.version - n) // interval:
-                try:
-                    assert self.app.snapshots is not None
-                    self.app.snapshots.put([Snapshot.take(aggregate)])
-                except Exception:  # a missing snapshot only costs a slower load later
-                    log.exception("snapshot of %s failed", aggregate.id)
