@@ -188,16 +188,11 @@ class StoredLog:
         return self.app.mapper.to_domain_event(StoredEvent(found[0], version, topic, state))
 
     def pages(self, position: int, limit: int, stop: int | None = None) -> Iterator[StoredPage]:
-        """Read page after page until the log (or ``stop``) is reached.
+        """Read page after page until the log (or ``stop``) is reached, the next one while this one is used.
 
-        On PostgreSQL the next page is read while this one is used (psycopg leaves the GIL while it
-        waits); the sqlite3 module hands the GIL over around every row, which costs more than it gains.
+        The reading thread mostly needs the GIL while the caller is without it: waiting for
+        PostgreSQL, or in SQLite writing the page before.
         """
-        if not self._postgres:
-            while (page := self.read(position, limit, stop)).last > position:
-                position = page.last
-                yield page
-            return
         ready: queue.Queue[StoredPage | BaseException] = queue.Queue(maxsize=1)
         stopping = threading.Event()
 
