@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from projections.catch_up import Progress, apply_until, catch_up, chase, log_reader
 from projections.locks import holding
+from projections.page_writer import building_copy
 from projections.projector import MESSAGES_PROJECTION
 from projections.registry import PROJECTIONS, Projection, inline_projections, projection
 from projections.sql import Cursor
@@ -43,7 +44,7 @@ def rebuild(
     last events are applied with new events held back, and the copy takes the live tables' names
     in that same transaction: readers see the old view or the new one, never a broken one.
     """
-    with holding(database, f"rebuild-{target.name}"):
+    with holding(database, f"rebuild-{target.name}"), building_copy(database):
         return _rebuild(database, app, target, progress, page)
 
 
@@ -95,7 +96,7 @@ def verify(
     scratch = target.generation(dialect, VERIFY_SUFFIX)
     projector = target.build(dialect, VERIFY_SUFFIX)
     reader = log_reader(app, target.handles(dialect))
-    with holding(database, f"verify-{target.name}"):
+    with holding(database, f"verify-{target.name}"), building_copy(database):
         with database.transaction() as curs:
             scratch.drop(curs)
             forget_position(curs, dialect, scratch_name)
@@ -145,7 +146,8 @@ def backfill_inline(database: Database, app: Application[Any]) -> None:
                 if not app.recorder.max_notification_id():
                     record_position(curs, dialect, target.name, 0, int(time.time()))
                     continue
-            _rebuild(database, app, target, None, PAGE)
+            with building_copy(database):
+                _rebuild(database, app, target, None, PAGE)
 
 
 def rebuild_messages_view(store: MessageStore, progress: Progress | None = None, *, page: int = PAGE) -> int:
