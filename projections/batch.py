@@ -215,7 +215,7 @@ def insert_rows(curs: Cursor, dialect: Dialect, table: Table, rows: Iterable[Row
             copy_rows(curs, table.name, table.columns, list(map(table.values_of, rows)))
             return
         if connection is not None:
-            insert_values(curs, connection, table.name, table.columns, table.key[0], rows)
+            insert_values(curs, connection, table.name, table.columns, rows)
             return
     marks = ", ".join("%s" for _ in table.columns)
     sql = f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})"

@@ -16,8 +16,8 @@ from typing import Any
 Row = dict[str, Any]
 
 UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)  # UPDATE … FROM arrived in SQLite 3.33
-# Compiling a statement costs about five times what running it does, per row: statements of this
-# many rows compile once (the sqlite3 module keeps them) and still leave the GIL alone for long.
+# Compiling a statement of many rows costs a good part of running it: statements of at most this
+# many rows come in few sizes, compiled once (the sqlite3 module keeps them), and are still long.
 ROWS_PER_STATEMENT = 1024
 
 
@@ -40,13 +40,13 @@ def copy_rows(curs: Any, table: str, columns: Sequence[str], params: list[tuple[
 
 
 def insert_values(
-    curs: Any, connection: sqlite3.Connection, table: str, columns: Sequence[str], key: str, rows: list[Row]
+    curs: Any, connection: sqlite3.Connection, table: str, columns: Sequence[str], rows: list[Row]
 ) -> None:
-    """Insert rows with statements of many VALUES each (SQLite); ``key`` is a column never NULL.
+    """Insert rows with statements of many VALUES each (SQLite).
 
     A column that is NULL in every row is written as a NULL literal: the sqlite3 module binds None
-    through its adapter lookup, several times slower than a value. Every statement but a small
-    last one has the same text, so SQLite compiles it once: compiling costs more than running it.
+    through its adapter lookup, several times slower than a value. Statements come in a few sizes
+    (the largest, then a quarter of it, …, one row), so SQLite compiles each once per connection.
     """
     nulls = _null_columns(columns, rows)
     kept = [c for c in columns if c not in nulls]
@@ -55,23 +55,13 @@ def insert_values(
     except KeyError:  # a row without some column: None there
         params = [tuple(row.get(c) for c in kept) for row in rows]
     values = "(" + ", ".join("NULL" if c in nulls else "?" for c in columns) + ")"
-    insert = f"INSERT INTO {table} ({', '.join(columns)}) "
-    full = _per_statement(connection, len(kept))
-    whole = len(params) - len(params) % full
-    for start in range(0, whole, full):
-        curs.execute(
-            insert + "VALUES " + ", ".join([values] * full), list(chain.from_iterable(params[start : start + full]))
-        )
-    rest = params[whole:]
-    if len(rest) < full // 8:  # a small statement compiles faster than a full one runs with filler rows
-        if rest:
-            curs.execute(insert + "VALUES " + ", ".join([values] * len(rest)), list(chain.from_iterable(rest)))
-        return
-    # A full statement, its last rows filler that the WHERE drops (NULL where a row never is).
-    filler = tuple(None if c == key else 0 for c in kept) * (full - len(rest))
-    marker = f"column{list(columns).index(key) + 1}"
-    padded = f"SELECT * FROM (VALUES {', '.join([values] * full)}) WHERE {marker} IS NOT NULL"
-    curs.execute(insert + padded, [*chain.from_iterable(rest), *filler])
+    insert = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    size, start = _per_statement(connection, len(kept)), 0
+    while start < len(params):
+        while size > len(params) - start:
+            size = max(1, size // 4)
+        curs.execute(insert + ", ".join([values] * size), list(chain.from_iterable(params[start : start + size])))
+        start += size
 
 
 def update_values(

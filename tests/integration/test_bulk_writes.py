@@ -46,8 +46,8 @@ def stored(database: Database) -> list[dict[str, Any]]:
         return [dict(row) for row in curs.fetchall()]
 
 
-# 3 parameters a row (c is NULL in every row): 4 rows a statement and a last one filled up to 4,
-# or 64 rows a statement and a last one of its own size.
+# 3 parameters a row (c is NULL in every row): on SQLite statements of 4 rows then of 1, or of
+# 64 rows then of 4 and of 1.
 @pytest.mark.parametrize("limit", [12, 192])
 def test_many_rows_inserted_and_updated_at_once_are_the_rows_given(database: Database, limit: int) -> None:
     count = COPY_THRESHOLD + 6
