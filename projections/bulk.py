@@ -21,6 +21,9 @@ UPDATE_FROM = sqlite3.sqlite_version_info >= (3, 33, 0)  # UPDATE … FROM arriv
 ROWS_PER_STATEMENT = 1024
 
 
+_column_types: dict[tuple[str, str], list[int]] = {}
+
+
 def sqlite_connection(curs: Any) -> sqlite3.Connection | None:
     """The SQLite connection behind a cursor, if it is a plain sqlite3 cursor."""
     connection = getattr(curs, "connection", None)
@@ -30,8 +33,10 @@ def sqlite_connection(curs: Any) -> sqlite3.Connection | None:
 def copy_rows(curs: Any, table: str, columns: Sequence[str], params: list[tuple[Any, ...]]) -> None:
     """Insert rows by binary COPY (PostgreSQL), each column in the table's own type."""
     names = ", ".join(columns)
-    curs.execute(f"SELECT {names} FROM {table} LIMIT 0")  # the column types, as the table has them
-    types = [c.type_code for c in curs.description]
+    types = _column_types.get((table, names))
+    if types is None:  # asked once: a table keeps its column types (a rebuilt copy too), built-in types their ids
+        curs.execute(f"SELECT {names} FROM {table} LIMIT 0")
+        types = _column_types[(table, names)] = [c.type_code for c in curs.description]
     with curs.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(types)
         write = copy.write_row
