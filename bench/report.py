@@ -111,7 +111,7 @@ class Report:
         return {"machine": self.machine, "rows": [asdict(r) | {"rate": r.rate} for r in self.rows]}
 
 
-LATENCY_SCENARIOS = ("list ", "create latency", "read-your-writes")
+LATENCY_SCENARIOS = ("list head", "list deep", "create latency", "read-your-writes")
 
 
 def _is_latency(scenario: str) -> bool:
@@ -172,8 +172,8 @@ def render(report: Report, targets: list[Target], console: Console | None = None
         )
     console.print(table)
     console.print(
-        "Ratios: throughput rows store ÷ baseline (higher is better); latency rows (list, create latency,"
-        " read-your-writes) median ÷ median (lower is better)."
+        "Ratios: req/s ÷ req/s of the same scenario and clients (higher is better), except on the latency rows"
+        " (list head/deep page, create latency, read-your-writes): median ÷ median (lower is better)."
     )
     checks = Table(title="Targets (ratios measured in this run)")
     for name in ("target", "measured", "goal", "holds"):

@@ -193,12 +193,12 @@ def sqlite_store(bench: Bench) -> None:
     bench.measure("sqlite: retrieve", system, bench.http(system, "get", reads), 16)
 
 
-def mixed_load(bench: Bench, label: str) -> None:
-    """Creates, then pages, spread over every thread of the store, 16 clients."""
+def mixed_load(bench: Bench, label: str, threads: list[str]) -> None:
+    """Creates, then pages, spread over ``threads`` of the store, 16 clients."""
     system = bench.store
-    creates = [_messages_path(t) for t in system.seeded.threads]
+    creates = [_messages_path(t) for t in threads]
     bench.measure(f"mixed load ({label}): create", system, bench.http(system, "post", creates), 16)
-    pages = [_messages_path(t) + "?limit=20" for t in system.seeded.threads]
+    pages = [_messages_path(t) + "?limit=20" for t in threads]
     bench.measure(f"mixed load ({label}): list", system, bench.http(system, "get", pages), 16)
 
 
