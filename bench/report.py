@@ -118,71 +118,97 @@ def _is_latency(scenario: str) -> bool:
     return scenario.startswith(LATENCY_SCENARIOS)
 
 
+COLUMNS = (
+    ("scenario", "left"),
+    ("target", "left"),
+    ("clients", "right"),
+    ("req/s", "right"),
+    ("median ms", "right"),
+    ("p99 ms", "right"),
+    ("x baseline", "right"),
+    ("x PostgreSQL", "right"),
+    ("server CPU µs/req", "right"),
+    ("batch", "right"),
+    ("errors", "right"),
+)
+NOTE = (
+    "Ratios: req/s ÷ req/s of the same scenario and clients (higher is better), except on the latency rows"
+    " (list head/deep page, create latency, read-your-writes): median ÷ median (lower is better)."
+)
+
+
+def cells(report: Report, row: Row) -> list[str]:
+    """The table cells of one row."""
+    if row.value is not None:
+        return [row.scenario, row.target, "", f"{row.value:,.1f} {row.unit}", "", "", "", "", "", "", ""]
+    latency = _is_latency(row.scenario)
+    vs_base = (
+        report.ratio(row.scenario, row.target, "baseline", clients=row.clients, latency=latency)
+        if row.target != "baseline"
+        else None
+    )
+    vs_pg = (
+        report.ratio(row.scenario, row.target, "postgresql", clients=row.clients, latency=latency)
+        if row.target != "postgresql"
+        else None
+    )
+    return [
+        row.scenario,
+        row.target,
+        str(row.clients),
+        f"{row.rate:,.0f}",
+        f"{row.median_ms:.2f}",
+        f"{row.p99_ms:.2f}",
+        "" if vs_base is None else f"{vs_base:.2f}x",
+        "" if vs_pg is None else f"{vs_pg:.2f}x",
+        "" if row.server_cpu_us is None else f"{row.server_cpu_us:,.0f}",
+        "" if row.batch is None else f"{row.batch:.1f}",
+        str(row.errors) if row.errors else "",
+    ]
+
+
+def _verdict(target: Target) -> str:
+    return {True: "yes", False: "no", None: "not measured"}[target.holds]
+
+
+def _goal(target: Target) -> str:
+    return ("≥ " if target.at_least else "≤ ") + f"{target.limit:g}"
+
+
+def markdown(report: Report, targets: list[Target]) -> str:
+    """The same tables in Markdown, for the README."""
+    lines = ["| " + " | ".join(name for name, _ in COLUMNS) + " |"]
+    lines.append("|" + "|".join(":--" if justify == "left" else "--:" for _, justify in COLUMNS) + "|")
+    lines += ["| " + " | ".join(cells(report, row)) + " |" for row in report.rows]
+    lines += ["", NOTE, "", "| target | measured | goal | holds |", "|:--|--:|--:|:--|"]
+    for t in targets:
+        measured = "" if t.measured is None else f"{t.measured:.2f}"
+        lines.append(f"| {t.name} | {measured} | {_goal(t)} | {_verdict(t)} |")
+    lines += ["", "Machine: " + ", ".join(f"{k}: {v}" for k, v in report.machine.items()) + "."]
+    return "\n".join(lines) + "\n"
+
+
 def render(report: Report, targets: list[Target], console: Console | None = None) -> None:
     """Print the table of every measurement, then the targets."""
     console = console or Console(width=max(Console().width, 150))
     table = Table(title="msgstore benchmark: the store beside a plain CRUD service and PostgreSQL itself")
-    for name, justify in (
-        ("scenario", "left"),
-        ("target", "left"),
-        ("clients", "right"),
-        ("req/s", "right"),
-        ("median ms", "right"),
-        ("p99 ms", "right"),
-        ("x baseline", "right"),
-        ("x PostgreSQL", "right"),
-        ("server CPU µs/req", "right"),
-        ("batch", "right"),
-        ("errors", "right"),
-    ):
+    for name, justify in COLUMNS:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     previous = None
     for row in report.rows:
         if previous is not None and row.scenario != previous:
             table.add_section()
         previous = row.scenario
-        if row.value is not None:
-            table.add_row(
-                row.scenario, row.target, "", f"{row.value:,.1f} {row.unit}", "", "", "", "", "", "", "", style=None
-            )
-            continue
-        latency = _is_latency(row.scenario)
-        vs_base = (
-            report.ratio(row.scenario, row.target, "baseline", clients=row.clients, latency=latency)
-            if row.target != "baseline"
-            else None
-        )
-        vs_pg = (
-            report.ratio(row.scenario, row.target, "postgresql", clients=row.clients, latency=latency)
-            if row.target != "postgresql"
-            else None
-        )
-        table.add_row(
-            row.scenario,
-            row.target,
-            str(row.clients),
-            f"{row.rate:,.0f}",
-            f"{row.median_ms:.2f}",
-            f"{row.p99_ms:.2f}",
-            "" if vs_base is None else f"{vs_base:.2f}x",
-            "" if vs_pg is None else f"{vs_pg:.2f}x",
-            "" if row.server_cpu_us is None else f"{row.server_cpu_us:,.0f}",
-            "" if row.batch is None else f"{row.batch:.1f}",
-            str(row.errors) if row.errors else "",
-        )
+        table.add_row(*cells(report, row))
     console.print(table)
-    console.print(
-        "Ratios: req/s ÷ req/s of the same scenario and clients (higher is better), except on the latency rows"
-        " (list head/deep page, create latency, read-your-writes): median ÷ median (lower is better)."
-    )
+    console.print(NOTE)
     checks = Table(title="Targets (ratios measured in this run)")
     for name in ("target", "measured", "goal", "holds"):
         checks.add_column(name)
     for t in targets:
         verdict = {True: "[green]yes[/]", False: "[red]no[/]", None: "[yellow]not measured[/]"}[t.holds]
-        goal = ("≥ " if t.at_least else "≤ ") + f"{t.limit:g}"
         measured = "" if t.measured is None else f"{t.measured:.2f}{t.detail}"
-        checks.add_row(t.name, measured, goal, verdict)
+        checks.add_row(t.name, measured, _goal(t), verdict)
     console.print(checks)
     for row in report.rows:
         if row.errors:

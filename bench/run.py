@@ -21,7 +21,7 @@ from rich.console import Console
 
 from bench import scenarios
 from bench.load import LoadGenerator
-from bench.report import Report, Row, Target, render
+from bench.report import Report, Row, Target, markdown, render
 from bench.scenarios import Bench, System
 from bench.seed import seed_baseline, seed_store
 from bench.servers import Databases, Server, server_version
@@ -64,6 +64,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--generators", type=int, default=2, help="load generator processes (default 2)")
     p.add_argument("--keep", action="store_true", help="keep the scratch databases and logs")
     p.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+    p.add_argument("--markdown", type=Path, help="also write the tables to this Markdown file")
     args = p.parse_args(argv)
     args.duration = args.duration or (10.0 if args.full else 4.0)
     args.clients = [int(c) for c in args.clients.split(",") if c]
@@ -152,7 +153,7 @@ def targets(report: Report) -> list[Target]:
             False,
         )
     )
-    rss = [row for row in report.rows if row.scenario.startswith("server peak RSS (") and row.value is not None]
+    rss = [r for r in report.rows if r.target == "store" and r.scenario.endswith(" messages)") and r.value]
     big = rss[-1] if len(rss) >= 2 else None
     half = rss[-2] if len(rss) >= 2 else None
     found.append(
@@ -225,6 +226,8 @@ def main(argv: list[str] | None = None) -> None:
     Console().print("Machine: " + ", ".join(f"{k}: {v}" for k, v in report.machine.items()))
     if args.json:
         args.json.write_text(json.dumps(report.to_json(), indent=2))
+    if args.markdown:
+        args.markdown.write_text(markdown(report, targets(report)))
 
 
 def memory(bench: Bench, args: argparse.Namespace, servers: list[Server]) -> None:
