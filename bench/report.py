@@ -107,6 +107,22 @@ class Report:
             return x / y if y else None
         return a.rate / b.rate if b.rate else None
 
+    def merged(self) -> Report:
+        """One row per (scenario, target, clients): of repeated rows, the one of median speed.
+
+        Repeats of a scenario run the systems in turn (baseline, store, PostgreSQL, again), so a burst of
+        load from elsewhere on the machine shifts one repeat, not one system.
+        """
+        groups: dict[tuple[str, str, int], list[Row]] = {}
+        for row in self.rows:
+            groups.setdefault((row.scenario, row.target, row.clients), []).append(row)
+        rows = []
+        for (scenario, _, _), found in groups.items():
+            speed = (lambda r: -r.median_ms) if _is_latency(scenario) else (lambda r: r.rate)
+            ranked = sorted(found, key=lambda r: (r.value or 0.0, speed(r)))
+            rows.append(ranked[len(ranked) // 2])
+        return Report(self.machine, rows)
+
     def to_json(self) -> dict[str, Any]:
         return {"machine": self.machine, "rows": [asdict(r) | {"rate": r.rate} for r in self.rows]}
 

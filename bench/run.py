@@ -61,6 +61,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="the projection worker: own process (as docker-compose runs it), inside serve, or none (to compare)",
     )
     p.add_argument("--server-workers", type=int, default=1, help="processes of the store and of the baseline (1)")
+    p.add_argument("--repeat", type=int, default=1, help="runs of each scenario; each figure is the median (1)")
     p.add_argument("--generators", type=int, default=2, help="load generator processes (default 2)")
     p.add_argument("--keep", action="store_true", help="keep the scratch databases and logs")
     p.add_argument("--json", type=Path, help="also write every figure to this JSON file")
@@ -208,8 +209,9 @@ def main(argv: list[str] | None = None) -> None:
             servers += [sqlite_server, *sqlite_helpers]
             bench.sqlite = System("store (SQLite)", sqlite_server, sqlite_url, sqlite_seed, sqlite_helpers)
         for name in args.only:
-            console.print(f"[bold]{name}[/] ({time.monotonic() - started:,.0f} s)")
-            SCENARIOS[name](bench)
+            for repeat in range(args.repeat):
+                console.print(f"[bold]{name}[/] {repeat + 1}/{args.repeat} ({time.monotonic() - started:,.0f} s)")
+                SCENARIOS[name](bench)
         if args.full:
             memory(bench, args, servers)
         else:
@@ -222,6 +224,8 @@ def main(argv: list[str] | None = None) -> None:
         if not args.keep:
             shutil.rmtree(log_dir, ignore_errors=True)
     report.machine["duration"] = f"{time.monotonic() - started:,.0f} s"
+    report.machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    report = report.merged()
     render(report, targets(report))
     Console().print("Machine: " + ", ".join(f"{k}: {v}" for k, v in report.machine.items()))
     if args.json:
