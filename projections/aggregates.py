@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +37,9 @@ class ThreadCache:
         self.app = app
         self.size = size
         self._threads: OrderedDict[UUID, Thread] = OrderedDict()
+        # The version each thread was last snapshotted (or loaded) at: the next snapshot is due an
+        # interval later. (A multiple of an interval that grows with the thread would be crossed often.)
+        self._snapshotted: dict[UUID, int] = {}
 
     def __contains__(self, uid: UUID) -> bool:
         return uid in self._threads
@@ -57,31 +60,32 @@ class ThreadCache:
             return None
         assert isinstance(loaded, Thread)
         self.remember(uid, loaded)
+        self._snapshotted[uid] = loaded.version  # at most an interval of events since its last snapshot
         return loaded
 
     def remember(self, uid: UUID, aggregate: Thread) -> None:
         """Keep a thread whose events are all recorded, forgetting the least recently used beyond ``size``."""
         self._threads[uid] = aggregate
         self._threads.move_to_end(uid)
+        self._snapshotted.setdefault(uid, 0)
         while len(self._threads) > self.size:
-            self._threads.popitem(last=False)
+            forgotten, _ = self._threads.popitem(last=False)
+            self._snapshotted.pop(forgotten, None)
 
     def evict(self, uids: Iterable[UUID]) -> None:
         """Forget threads whose cached state may be wrong (a failed or conflicting write)."""
         for uid in uids:
             self._threads.pop(uid, None)
+            self._snapshotted.pop(uid, None)
 
-    def snapshot(self, aggregates: Iterable[Thread], events: Sequence[Any]) -> None:
-        """Snapshot each thread whose version crossed its snapshot interval with ``events``."""
-        counts: dict[UUID, int] = {}
-        for event in events:
-            counts[event.originator_id] = counts.get(event.originator_id, 0) + 1
+    def snapshot(self, aggregates: Iterable[Thread]) -> None:
+        """Snapshot each of these (just recorded) threads that is an interval past its last snapshot."""
         for aggregate in aggregates:
-            n = counts.get(aggregate.id, 0)
-            interval = snapshot_interval(aggregate)
-            if aggregate.version // interval > (aggregate.version - n) // interval:
-                try:
-                    assert self.app.snapshots is not None
-                    self.app.snapshots.put([Snapshot.take(aggregate)])
-                except Exception:  # a missing snapshot only costs a slower load later
-                    log.exception("snapshot of %s failed", aggregate.id)
+            if aggregate.version - self._snapshotted.get(aggregate.id, 0) < snapshot_interval(aggregate):
+                continue
+            self._snapshotted[aggregate.id] = aggregate.version
+            try:
+                assert self.app.snapshots is not None
+                self.app.snapshots.put([Snapshot.take(aggregate)])
+            except Exception:  # a missing snapshot only costs a slower load later
+                log.exception("snapshot of %s failed", aggregate.id)

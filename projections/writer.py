@@ -205,7 +205,7 @@ class Writer:
             return e
         for uid, aggregate in touched.items():
             self._threads.remember(uid, aggregate)
-        self._threads.snapshot(touched.values(), events)
+        self._threads.snapshot(touched.values())
         if self.on_batch is not None:
             self.on_batch(len(events))
         for command in commands:
@@ -268,7 +268,7 @@ class Writer:
                 command.future.set_exception(e)
                 return
             self._threads.remember(uid, result)
-            self._threads.snapshot([result], events)
+            self._threads.snapshot([result])
             if self.on_batch is not None:
                 self.on_batch(len(events))
             assert command.outcome is not None

@@ -1,0 +1,67 @@
+"""Snapshots of a growing thread: one per interval of events, and a cold load starts from the latest."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from domain.ids import key_identifier, thread_uuid
+from domain.thread import Thread
+from projections.store import MessageStore, NewMessage
+from projections.writer import Command
+
+ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
+HELLO = NewMessage(role="user", content=[{"type": "text", "text": {"value": "hello", "annotations": []}}])
+
+
+def snapshot_versions(store: MessageStore, thread_id: str) -> list[int]:
+    assert store.app.snapshots is not None
+    return [s.originator_version for s in store.app.snapshots.get(thread_uuid(thread_id))]
+
+
+def grow(store: MessageStore, thread_id: str, messages: int) -> None:
+    """Append ``messages`` in batches of exactly ``max_batch``: queue them while the writer is held."""
+    gate, entered = threading.Event(), threading.Event()
+
+    def hold(aggregate: Thread | None) -> Thread:
+        assert aggregate is not None
+        entered.set()
+        gate.wait(timeout=30)
+        return aggregate
+
+    held = store.writer.submit(Command(thread_id, hold, lambda _: (200, None)))
+    assert entered.wait(timeout=30)
+    futures = [store.create_message(ALPHA, thread_id, HELLO) for _ in range(messages)]
+    gate.set()
+    held.result(timeout=30)
+    for future in futures:
+        future.result(timeout=60)
+
+
+def test_a_growing_thread_is_snapshotted_once_per_interval(database_url: str) -> None:
+    store = MessageStore.open(database_url, max_batch=100)
+    try:
+        thread_id = str(store.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result().body["id"])
+        grow(store, thread_id, 1_600)  # versions 1 (created), then 101, 201, …, 1601
+        assert snapshot_versions(store, thread_id) == [501, 1001, 1501]
+    finally:
+        store.close()
+
+
+def test_a_cold_load_continues_from_the_latest_snapshot(database_url: str) -> None:
+    first = MessageStore.open(database_url, max_batch=100)
+    try:
+        thread_id = str(first.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result().body["id"])
+        grow(first, thread_id, 700)
+    finally:
+        first.close()
+    second: Any = MessageStore.open(database_url)  # nothing cached: loads snapshot 501 and the events after it
+    try:
+        created = second.create_message(ALPHA, thread_id, HELLO).result(timeout=30)
+        assert created.status == 200
+        listed = second.messages("alpha", thread_id, limit=100, order="desc").data
+        assert listed[0]["id"] == created.body["id"] and len(listed) == 100
+        thread = second.app.repository.get(thread_uuid(thread_id))
+        assert thread.version == 702 and len(thread.messages) == 701
+    finally:
+        second.close()
