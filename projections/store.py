@@ -100,9 +100,9 @@ class MessageStore:
     def message(self, tenant: str, thread_id: str, message_id: str) -> dict[str, Any]:
         """Return a live message of a live thread of this tenant."""
         with self.database.read() as curs:
-            if self.view.thread(curs, tenant, thread_id) is None:
-                raise ThreadNotFound(thread_id)
-            found = self.view.message(curs, tenant, thread_id, message_id)
+            live, found = self.view.message_in_thread(curs, tenant, thread_id, message_id)
+        if not live:
+            raise ThreadNotFound(thread_id)
         if found is None:
             raise MessageNotFound(message_id)
         return found
@@ -110,9 +110,10 @@ class MessageStore:
     def messages(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """Return a page of a live thread's messages (see ``MessagesView.page``)."""
         with self.database.read() as curs:
-            if self.view.thread(curs, tenant, thread_id) is None:
-                raise ThreadNotFound(thread_id)
-            return self.view.page(curs, thread_id, **page)
+            found = self.view.page(curs, tenant, thread_id, **page)
+        if found is None:
+            raise ThreadNotFound(thread_id)
+        return found
 
     def readiness(self, max_async_lag: int | None = None) -> dict[str, Any]:
         """Report whether the database answers and no projection the API serves lags too far (see ``status``)."""

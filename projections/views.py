@@ -84,7 +84,17 @@ class MessagesView:
             " AND tenant = %s AND deleted_at IS NULL"
         )
         self._messages = f"SELECT {MESSAGE_COLUMNS}, tenant FROM {m} WHERE deleted_at IS NULL AND message_id IN"
-        self._cursor_seq = q(f"SELECT seq FROM {m} WHERE message_id = %s AND thread_id = %s")
+        self._cursor_seq_sql = f"SELECT seq FROM {m} WHERE message_id = %s AND thread_id = %s"
+        self._cursor_seq = q(self._cursor_seq_sql)
+        self._live_thread = (
+            f" AND EXISTS (SELECT 1 FROM {t} WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL)"
+        )
+        joined = ", ".join("m." + column.strip() for column in MESSAGE_COLUMNS.split(","))
+        self._message_in_thread = q(
+            f"SELECT t.thread_id AS live_thread, {joined} FROM {t} t LEFT JOIN {m} m"
+            " ON m.message_id = %s AND m.thread_id = t.thread_id AND m.tenant = t.tenant AND m.deleted_at IS NULL"
+            " WHERE t.thread_id = %s AND t.tenant = %s AND t.deleted_at IS NULL"
+        )
         self._page = f"SELECT {MESSAGE_COLUMNS} FROM {m} WHERE thread_id = %s AND deleted_at IS NULL"
         self._q = q
 
@@ -115,9 +125,20 @@ class MessagesView:
                     found[key] = render_message(row)
         return found
 
+    def message_in_thread(
+        self, curs: Cursor, tenant: str, thread_id: str, message_id: str
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """Whether this tenant's live thread exists, and its live message if it has one: one query."""
+        curs.execute(self._message_in_thread, (message_id, thread_id, tenant))
+        row = curs.fetchone()
+        if row is None:
+            return False, None
+        return True, None if row["message_id"] is None else render_message(row)
+
     def page(
         self,
         curs: Cursor,
+        tenant: str,
         thread_id: str,
         *,
         limit: int,
@@ -125,34 +146,40 @@ class MessagesView:
         after: str | None = None,
         before: str | None = None,
         run_id: str | None = None,
-    ) -> Page:
-        """Return a keyset page of a thread's live messages (the thread's ownership is checked by the caller).
+    ) -> Page | None:
+        """Return a keyset page of a live thread's messages, or None if this tenant has no such thread.
 
-        ``after`` and ``before`` follow the list's own order; a cursor of a deleted message works.
+        ``after`` and ``before`` follow the list's own order; a cursor of a deleted message works. The
+        thread and the cursors are checked inside the page's own query; only an empty page asks again,
+        to tell an unknown thread or cursor from the end of the list.
         """
-        after_seq = self._seq(curs, thread_id, "after", after)
-        before_seq = self._seq(curs, thread_id, "before", before)
         ascending = order == "asc"
         # The bound "after" lies behind the page in list order, "before" ahead of it.
         behind, ahead = (">", "<") if ascending else ("<", ">")
-        sql = self._page
-        params: list[Any] = [thread_id]
+        sql = self._page + self._live_thread
+        params: list[Any] = [thread_id, thread_id, tenant]
         if run_id is not None:
             sql += " AND run_id = %s"
             params.append(run_id)
-        if after_seq is not None:
-            sql += f" AND seq {behind} %s"
-            params.append(after_seq)
-        if before_seq is not None:
-            sql += f" AND seq {ahead} %s"
-            params.append(before_seq)
+        if after is not None:
+            sql += f" AND seq {behind} ({self._cursor_seq_sql})"
+            params += [after, thread_id]
+        if before is not None:
+            sql += f" AND seq {ahead} ({self._cursor_seq_sql})"
+            params += [before, thread_id]
         # Before alone: the page just before the cursor, so scan backwards from it.
-        backwards = before_seq is not None and after_seq is None
+        backwards = before is not None and after is None
         scan_ascending = ascending != backwards
         sql += " ORDER BY seq " + ("ASC" if scan_ascending else "DESC") + " LIMIT %s"
         params.append(limit + 1)
         curs.execute(self._q(sql), params)
         rows = curs.fetchall()
+        if not rows:
+            if self.thread(curs, tenant, thread_id) is None:
+                return None
+            self._seq(curs, thread_id, "after", after)
+            self._seq(curs, thread_id, "before", before)
+            return Page(data=[], has_more=False)
         has_more = len(rows) > limit
         data = [render_message(row) for row in rows[:limit]]
         if backwards:
