@@ -20,6 +20,7 @@ from api.responses import JSONBody
 from api.routes import analytics, history, messages, metrics, runtime, stream, threads
 from api.settings import Settings
 from api.worker import start_in_process_worker
+from projections.async_reads import async_reads_for
 from projections.store import MessageStore
 
 DESCRIPTION = (
@@ -43,6 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             on_batch=observe_batch,
         )
         app.state.store = store
+        reads = async_reads_for(store.database, store.view)
+        if reads is not None:  # PostgreSQL: the hottest reads on this event loop, not in threads
+            await reads.open()
+            store.async_reads = reads
         # The asynchronous projections' worker; with several processes one works, the others stand by.
         stop_worker = start_in_process_worker(store, settings) if settings.worker else None
         try:
@@ -50,6 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if stop_worker is not None:
                 await run_in_threadpool(stop_worker)
+            if reads is not None:
+                store.async_reads = None
+                await reads.close()
             await run_in_threadpool(store.close)
 
     app = FastAPI(

@@ -11,6 +11,7 @@ from domain.application import ThreadsApplication
 from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
 from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread_id
 from domain.thread import Actor, Thread
+from projections.async_reads import AsyncReads
 from projections.database import Database, open_database
 from projections.history import History
 from projections.projector import InlineProjector
@@ -54,6 +55,8 @@ class MessageStore:
             database.setup()
         tables = database.live_tables
         self.view = MessagesView(tables)
+        # Set by an API process on PostgreSQL: the hottest reads on its event loop (projections/async_reads.py).
+        self.async_reads: AsyncReads | None = None
         setup_projections(database, self.app)  # every registered projection's tables; inline ones backfilled
         # Views updated in the transaction that records the events (read-your-writes): see projections/registry.py.
         self.inline_projectors: list[InlineProjector] = [p.build(database.dialect) for p in inline_projections()]

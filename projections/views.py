@@ -37,6 +37,30 @@ class Page:
     has_more: bool
 
 
+@dataclass(frozen=True)
+class PageQuery:
+    """The statement of one page, and how to turn its rows into the page."""
+
+    sql: str
+    params: list[Any]
+    limit: int
+    backwards: bool
+
+    def page(self, rows: Sequence[Any]) -> Page:
+        """The page these rows make (an empty page: the caller has checked the thread and cursors)."""
+        data = [render_message(row) for row in rows[: self.limit]]
+        if self.backwards:
+            data.reverse()
+        return Page(data=data, has_more=len(rows) > self.limit)
+
+
+def message_in_thread(row: Any) -> tuple[bool, dict[str, Any] | None]:
+    """(the thread is live, its message) from a row of ``MessagesView.message_in_thread_sql`` (None: no thread)."""
+    if row is None:
+        return False, None
+    return True, None if row["message_id"] is None else render_message(row)
+
+
 def render_thread(row: Any) -> dict[str, Any]:
     """Return the wire form of a thread row."""
     return {
@@ -75,7 +99,7 @@ class MessagesView:
     def __init__(self, tables: ViewTables) -> None:
         q = tables.dialect.q
         t, m = tables.threads, tables.messages
-        self._thread = q(
+        self.thread_sql = q(
             f"SELECT thread_id, created_at, tool_resources, metadata FROM {t}"
             " WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL"
         )
@@ -85,12 +109,12 @@ class MessagesView:
         )
         self._messages = f"SELECT {MESSAGE_COLUMNS}, tenant FROM {m} WHERE deleted_at IS NULL AND message_id IN"
         self._cursor_seq_sql = f"SELECT seq FROM {m} WHERE message_id = %s AND thread_id = %s"
-        self._cursor_seq = q(self._cursor_seq_sql)
+        self.cursor_seq_sql = q(self._cursor_seq_sql)
         self._live_thread = (
             f" AND EXISTS (SELECT 1 FROM {t} WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL)"
         )
         joined = ", ".join("m." + column.strip() for column in MESSAGE_COLUMNS.split(","))
-        self._message_in_thread = q(
+        self.message_in_thread_sql = q(
             f"SELECT t.thread_id AS live_thread, {joined} FROM {t} t LEFT JOIN {m} m"
             " ON m.message_id = %s AND m.thread_id = t.thread_id AND m.tenant = t.tenant AND m.deleted_at IS NULL"
             " WHERE t.thread_id = %s AND t.tenant = %s AND t.deleted_at IS NULL"
@@ -100,7 +124,7 @@ class MessagesView:
 
     def thread(self, curs: Cursor, tenant: str, thread_id: str) -> dict[str, Any] | None:
         """Return the live thread of this tenant, or None."""
-        curs.execute(self._thread, (thread_id, tenant))
+        curs.execute(self.thread_sql, (thread_id, tenant))
         row = curs.fetchone()
         return None if row is None else render_thread(row)
 
@@ -129,11 +153,8 @@ class MessagesView:
         self, curs: Cursor, tenant: str, thread_id: str, message_id: str
     ) -> tuple[bool, dict[str, Any] | None]:
         """Whether this tenant's live thread exists, and its live message if it has one: one query."""
-        curs.execute(self._message_in_thread, (message_id, thread_id, tenant))
-        row = curs.fetchone()
-        if row is None:
-            return False, None
-        return True, None if row["message_id"] is None else render_message(row)
+        curs.execute(self.message_in_thread_sql, (message_id, thread_id, tenant))
+        return message_in_thread(curs.fetchone())
 
     def page(
         self,
@@ -153,6 +174,28 @@ class MessagesView:
         thread and the cursors are checked inside the page's own query; only an empty page asks again,
         to tell an unknown thread or cursor from the end of the list.
         """
+        query = self.page_query(tenant, thread_id, limit=limit, order=order, after=after, before=before, run_id=run_id)
+        curs.execute(query.sql, query.params)
+        rows = curs.fetchall()
+        if not rows:
+            if self.thread(curs, tenant, thread_id) is None:
+                return None
+            self._seq(curs, thread_id, "after", after)
+            self._seq(curs, thread_id, "before", before)
+        return query.page(rows)
+
+    def page_query(
+        self,
+        tenant: str,
+        thread_id: str,
+        *,
+        limit: int,
+        order: str,
+        after: str | None = None,
+        before: str | None = None,
+        run_id: str | None = None,
+    ) -> PageQuery:
+        """The statement of ``page`` (for a caller that runs it elsewhere, on an async connection say)."""
         ascending = order == "asc"
         # The bound "after" lies behind the page in list order, "before" ahead of it.
         behind, ahead = (">", "<") if ascending else ("<", ">")
@@ -172,24 +215,12 @@ class MessagesView:
         scan_ascending = ascending != backwards
         sql += " ORDER BY seq " + ("ASC" if scan_ascending else "DESC") + " LIMIT %s"
         params.append(limit + 1)
-        curs.execute(self._q(sql), params)
-        rows = curs.fetchall()
-        if not rows:
-            if self.thread(curs, tenant, thread_id) is None:
-                return None
-            self._seq(curs, thread_id, "after", after)
-            self._seq(curs, thread_id, "before", before)
-            return Page(data=[], has_more=False)
-        has_more = len(rows) > limit
-        data = [render_message(row) for row in rows[:limit]]
-        if backwards:
-            data.reverse()
-        return Page(data=data, has_more=has_more)
+        return PageQuery(self._q(sql), params, limit, backwards)
 
     def _seq(self, curs: Cursor, thread_id: str, param: str, message_id: str | None) -> int | None:
         if message_id is None:
             return None
-        curs.execute(self._cursor_seq, (message_id, thread_id))
+        curs.execute(self.cursor_seq_sql, (message_id, thread_id))
         row = curs.fetchone()
         if row is None:
             raise UnknownCursor(param, message_id)

@@ -40,16 +40,18 @@ async def list_messages(
     run_id: Annotated[str | None, Query()] = None,
 ) -> JSONBody:
     """List a thread's messages, newest first by default, with cursor pagination."""
-    page = await in_thread(
-        store.messages,
-        principal.tenant,
-        thread_id,
-        limit=limit,
-        order=order,
-        after=after or None,
-        before=before or None,
-        run_id=run_id or None,
-    )
+    options = {
+        "limit": limit,
+        "order": order,
+        "after": after or None,
+        "before": before or None,
+        "run_id": run_id or None,
+    }
+    reads = store.async_reads
+    if reads is not None:
+        page = await reads.page(principal.tenant, thread_id, **options)
+    else:
+        page = await in_thread(store.messages, principal.tenant, thread_id, **options)
     data = page.data
     return JSONBody(
         {
@@ -65,6 +67,9 @@ async def list_messages(
 @router.get("/{message_id}", summary="Retrieve a message")
 async def retrieve_message(thread_id: str, message_id: str, principal: PrincipalDep, store: StoreDep) -> JSONBody:
     """Retrieve a message."""
+    reads = store.async_reads
+    if reads is not None:
+        return JSONBody(await reads.message(principal.tenant, thread_id, message_id))
     return JSONBody(await in_thread(store.message, principal.tenant, thread_id, message_id))
 
 
