@@ -69,7 +69,12 @@ class Bench:
     # --- measuring -------------------------------------------------------------------
 
     def measure(self, scenario: str, system: System | None, workload: Workload, clients: int) -> Row:
-        """Run a workload and add its row; CPU and write batches are read at the edges of the measured window."""
+        """Run a workload and add its row; CPU and write batches are read at the edges of the measured window.
+
+        Each measurement starts once the store's asynchronous projections have caught up, so that none
+        measures the catching up after another.
+        """
+        wait_caught_up(self.store.database_url)
         edges: dict[str, Any] = {}
 
         def observe(begin: float, end: float) -> None:
@@ -226,7 +231,7 @@ def wait_caught_up(url: str, timeout: float = 600) -> None:
             rows = conn.execute("SELECT projection, position FROM projection_positions").fetchall()
             if head is not None and rows and all(position >= head[0] for _, position in rows):
                 return
-            time.sleep(0.5)
+            time.sleep(0.1)
     raise TimeoutError("the projections did not catch up")
 
 
