@@ -71,9 +71,12 @@ class Bench:
     def measure(self, scenario: str, system: System | None, workload: Workload, clients: int) -> Row:
         """Run a workload and add its row; CPU and write batches are read at the edges of the measured window.
 
-        Each measurement starts once the store's asynchronous projections have caught up, so that none
-        measures the catching up after another.
+        Each measurement first sends one request to every distinct path of its workload (a running server
+        holds its working set in its caches: the steady state is measured, not each path's first touch),
+        then starts once the store's asynchronous projections have caught up, so that none measures the
+        catching up after another.
         """
+        self.generator.prime(workload, clients)
         wait_caught_up(self.store.database_url)
         edges: dict[str, Any] = {}
 
