@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from projections.batch import COPY_THRESHOLD
 from projections.database import Database, DatabaseUnavailable
 from projections.signal import EventSignal
 from projections.sql import POSTGRES, Cursor
@@ -31,7 +32,16 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         inline: InlineHook | None = kwargs.get("inline")
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+        # In pipeline mode a statement whose result nobody reads goes out without waiting for the answer:
+        # a batch costs a round trip per read (event ids, the history's latest rows, the answers), not one
+        # per statement. COPY, which large batches use, cannot run in a pipeline (nor do they need one).
+        pipelined = len(stored_events) < COPY_THRESHOLD
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() if pipelined else nullcontext(),
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
             ids: list[int] = []
             if stored_events:
                 # Takes the table lock, notifies listeners and inserts, returning notification ids.
@@ -42,10 +52,10 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
         return ids
 
     def _lock_table(self, curs: Any) -> None:
-        # The lock timeout, the table lock and the notification in one round trip: without parameters
-        # several statements go as one simple query. ``_notify_channel`` then has nothing left to do.
-        statements = [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
-        curs.execute(SQL("; ").join(statements))
+        # The lock timeout, the table lock and the notification, one statement each: in a pipeline they
+        # travel with the insert; outside one they cost a round trip each only for large batches.
+        for statement in [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]:
+            curs.execute(statement)
 
     def _notify_channel(self, curs: Any) -> None:
         pass

@@ -1,10 +1,11 @@
-"""Answers to writes, read from the views inside the write transaction; a batch's messages in one query."""
+"""Answers to writes: read from the views in the write transaction (a batch's in one query), or from the event."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from projections.projector import seconds
 from projections.sql import Cursor
 from projections.views import MessagesView
 
@@ -39,6 +40,22 @@ class MessageRender:
             tenant, thread_id, message_id = self.key
             self._body = self.view.message(curs, tenant, thread_id, message_id)
         return 200, self._body
+
+
+class CreatedRender:
+    """Renders what a command created from the event that created it: the view row it projects to, rendered.
+
+    Nothing later in the same batch can change it (no other request knows its id before this answer),
+    so the answer equals a read of the view, without the read.
+    """
+
+    def __init__(self, render: Callable[[Any], dict[str, Any]], row: Callable[[Any, int], Any]) -> None:
+        self.render = render
+        self.row = row
+        self.event: Any = None  # set when the command executes (again, on a retry)
+
+    def __call__(self, _: Cursor) -> tuple[int, Any]:
+        return 200, self.render(self.row(vars(self.event), seconds(self.event)))
 
 
 def prefetch_all(curs: Cursor, renders: Sequence[Any]) -> None:

@@ -14,14 +14,14 @@ from domain.thread import Actor, Thread
 from projections.async_reads import AsyncReads
 from projections.database import Database, open_database
 from projections.history import History
-from projections.projector import InlineProjector
+from projections.projector import InlineProjector, message_row, thread_row
 from projections.rebuild import setup_projections
 from projections.registry import inline_projections
-from projections.renders import MessageRender
+from projections.renders import CreatedRender, MessageRender
 from projections.signal import EventSignal
 from projections.sql import Cursor
 from projections.status import readiness
-from projections.views import MessagesView, Page
+from projections.views import MessagesView, Page, render_message, render_thread
 from projections.writer import Command, Idempotency, Outcome, Writer
 
 
@@ -157,9 +157,11 @@ class MessageStore:
             )
             for message_id, message in zip(message_ids, messages, strict=True):
                 thread.create_message(message_id, actor=actor, **vars(message))
+            render.event = thread.pending_events[0]
             return thread
 
-        return self._submit(thread_id, execute, self._render_thread(actor, thread_id), idempotency)
+        render = CreatedRender(render_thread, thread_row)
+        return self._submit(thread_id, execute, render, idempotency)
 
     def modify_thread(
         self,
@@ -204,9 +206,10 @@ class MessageStore:
         def execute(aggregate: Thread | None) -> Thread:
             thread = self._owned(aggregate, actor, thread_id)
             thread.create_message(message_id, actor=actor, **vars(message))
+            render.event = thread.pending_events[-1]
             return thread
 
-        render = self._render_message(actor, thread_id, message_id)
+        render = CreatedRender(render_message, message_row)
         return self._submit(thread_id, execute, render, idempotency)
 
     def modify_message(
