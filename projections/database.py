@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,6 +69,9 @@ class Database(ABC):
 
     def setup(self) -> None:
         """Create the view, position and idempotency tables if they are missing."""
+        retry_deadlocks(self._setup)
+
+    def _setup(self) -> None:
         with self.transaction() as curs:
             self.live_tables.create(curs)
             create_positions_table(curs, self.dialect)
@@ -121,3 +125,22 @@ def open_database(url: str, *, pool_size: int = 10) -> Database:
         return PostgresDatabase(url, pool_size=pool_size)
     msg = f"Unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/db."
     raise ValueError(msg)
+
+
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for a transaction chosen as a deadlock's victim
+
+
+def retry_deadlocks(create: Callable[[], None], attempts: int = 5) -> None:
+    """Run ``create`` (schema statements in one transaction) again if PostgreSQL ends it as a deadlock victim.
+
+    ``CREATE INDEX IF NOT EXISTS`` locks its table even when the index exists: a process starting while
+    another writes the same tables in another order can deadlock with it. Nothing was done; try again.
+    """
+    for attempt in range(attempts):
+        try:
+            create()
+            return
+        except Exception as e:
+            if getattr(e, "sqlstate", None) != DEADLOCK or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from projections.catch_up import Progress, apply_until, catch_up, chase, log_reader
+from projections.database import retry_deadlocks
 from projections.locks import holding
 from projections.page_writer import building_copy
 from projections.projector import MESSAGES_PROJECTION
@@ -122,9 +123,13 @@ def verify(
 
 def setup_projections(database: Database, app: Application[Any]) -> None:
     """Create every registered projection's live tables, and backfill the inline ones that never ran."""
-    with database.setup_lock(), database.transaction() as curs:
-        for target in PROJECTIONS:
-            target.generation(database.dialect).create(curs)
+
+    def create() -> None:
+        with database.setup_lock(), database.transaction() as curs:
+            for target in PROJECTIONS:
+                target.generation(database.dialect).create(curs)
+
+    retry_deadlocks(create)
     backfill_inline(database, app)
 
 

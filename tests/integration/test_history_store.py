@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,10 +15,12 @@ from domain.ids import key_identifier
 from projections.history import History, InvalidPointInTime, PointInTime, instant_us
 from projections.history_projector import HistoryProjector
 from projections.history_tables import HistoryTables
-from projections.rebuild import rebuild
+from projections.rebuild import rebuild, verify
 from projections.registry import projection
 from projections.store import MessageStore, NewMessage
+from projections.tables import read_position
 from projections.views import UnknownCursor
+from projections.worker import ProjectionWorker
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
@@ -46,6 +49,7 @@ def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
 
 
 def dump(store: MessageStore) -> dict[str, list[tuple[Any, ...]]]:
+    store.history.up_to_date.ensure()  # the projection is asynchronous: as a read of it would find it
     tables = HistoryTables(store.database.dialect)
     found = {}
     with store.database.read() as curs:
@@ -250,3 +254,57 @@ def test_writes_into_one_thread_stay_batched_with_the_history_inline(new_databas
         opened.close()
     # A batch whose transaction fails is replayed one command per transaction: that would show here.
     assert sum(batches) == 4001 and len(batches) < 200
+
+
+def _history_position(store: MessageStore) -> int:
+    with store.database.read() as curs:
+        return read_position(curs, store.database.dialect, "history") or 0
+
+
+def test_a_history_read_sees_every_earlier_write_though_the_projection_is_asynchronous(fresh: MessageStore) -> None:
+    thread_id = new_thread(fresh, ALPHA, text("a"))
+    head = int(fresh.app.recorder.max_notification_id() or 0)
+    assert _history_position(fresh) < head  # no worker ran: the writer left the history behind
+    events = fresh.history.events("alpha", thread_id, limit=10, order="asc").data
+    assert [e["type"] for e in events] == ["thread.created", "thread.message.created"]
+    assert _history_position(fresh) == head  # the read applied what was missing, and recorded it
+    fresh.modify_thread(ALPHA, thread_id, metadata={"k": "v"}, tool_resources=None).result(timeout=30)
+    at = fresh.history.thread_at("alpha", thread_id, PointInTime())
+    assert at["metadata"] == {"k": "v"}
+
+
+def test_reads_and_a_worker_bringing_the_history_up_to_date_at_once_apply_each_event_once(
+    fresh: MessageStore,
+) -> None:
+    worker = ProjectionWorker(fresh.database, fresh.app, fresh.signal, batch=7)
+    stopping = threading.Event()
+    running = threading.Thread(target=worker.run, args=(stopping,), daemon=True)
+    running.start()
+    failures: list[BaseException] = []
+
+    def reader(thread_id: str) -> None:
+        try:
+            for _ in range(15):
+                fresh.history.events("alpha", thread_id, limit=100, order="asc")
+        except BaseException as e:
+            failures.append(e)
+
+    try:
+        threads = [new_thread(fresh, ALPHA) for _ in range(3)]
+        readers = [threading.Thread(target=reader, args=(t,)) for t in threads]
+        for r in readers:
+            r.start()
+        for i in range(40):
+            fresh.create_message(ALPHA, threads[i % 3], text(f"m{i}")).result(timeout=30)
+        for r in readers:
+            r.join(timeout=60)
+    finally:
+        stopping.set()
+        fresh.signal.notify()
+        running.join(timeout=30)
+    assert failures == []
+    fresh.history.up_to_date.ensure()
+    assert verify(fresh.database, fresh.app, projection("history")) == []
+    for thread_id in threads:
+        listed = fresh.history.events("alpha", thread_id, limit=100, order="asc").data
+        assert [e["version"] for e in listed] == list(range(1, len(listed) + 1))
