@@ -27,7 +27,7 @@ WORKER_LOCK = "projection-worker"
 BATCH = 5000
 IDLE_SECONDS = 1.0  # how long to sleep without a wake-up before looking again anyway
 STANDBY_SECONDS = 1.0  # how often a standby worker tries to take over
-SETTLE_SECONDS = 0.05  # the least time between two catch-ups: asynchronous views lag by about this much
+SETTLE_SECONDS = 0.25  # the least time between two catch-ups: asynchronous views lag by about this much
 INLINE_GRACE = 5.0  # seconds an inline projection may look behind before the worker repairs it
 
 Applied = Callable[[str, int, int], None]

@@ -17,9 +17,9 @@ def _lines(server: Server, request_ids: set[str]) -> list[dict[str, Any]]:
     while time.monotonic() < deadline:
         found = []
         for line in server.log().splitlines():
-            if line.startswith("{") and '"event": "request"' in line:
+            if line.startswith("{"):
                 entry = json.loads(line)
-                if entry["request_id"] in request_ids:
+                if entry.get("event") == "request" and entry["request_id"] in request_ids:
                     found.append(entry)
         if len(found) == len(request_ids):
             break
