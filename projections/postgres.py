@@ -12,7 +12,7 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import dict_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composable, Identifier
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from projections.batch import COPY_THRESHOLD
@@ -33,7 +33,7 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         inline: InlineHook | None = kwargs.get("inline")
         # In pipeline mode a statement whose result nobody reads goes out without waiting for the answer:
-        # a batch costs a round trip per read (event ids, the history's latest rows, the answers), not one
+        # a batch costs a round trip per read (the event ids; answers read back from the views), not one
         # per statement. COPY, which large batches use, cannot run in a pipeline (nor do they need one).
         pipelined = len(stored_events) < COPY_THRESHOLD
         with (
@@ -42,6 +42,8 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
             conn.transaction(),
             conn.cursor() as curs,
         ):
+            if self._lock_sql is None:
+                self._render_statements(conn)
             ids: list[int] = []
             if stored_events:
                 # Takes the table lock, notifies listeners and inserts, returning notification ids.
@@ -51,10 +53,17 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
                 inline(curs, ids)
         return ids
 
+    _lock_sql: list[bytes] | None = None
+
+    def _render_statements(self, conn: Any) -> None:
+        """Render the lock statements to bytes once, not on every batch."""
+        composed = [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
+        self._lock_sql = [_render(statement, conn) for statement in composed]
+
     def _lock_table(self, curs: Any) -> None:
         # The lock timeout, the table lock and the notification, one statement each: in a pipeline they
         # travel with the insert; outside one they cost a round trip each only for large batches.
-        for statement in [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]:
+        for statement in self._lock_sql or []:
             curs.execute(statement)
 
     def _notify_channel(self, curs: Any) -> None:
@@ -154,3 +163,13 @@ class PostgresDatabase(Database):
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _render(statement: object, conn: Any) -> bytes:
+    if isinstance(statement, Composable):
+        return statement.as_bytes(conn)
+    if isinstance(statement, str):
+        return statement.encode()
+    if isinstance(statement, bytes):
+        return statement
+    raise TypeError(f"cannot render {statement!r}")
