@@ -16,7 +16,7 @@ from domain.thread import Thread
 
 log = logging.getLogger("msgstore.writer")
 
-SNAPSHOT_INTERVAL = 500  # events between snapshots of a thread of up to SNAPSHOT_SHARE * 500 messages
+SNAPSHOT_INTERVAL = 50  # events between snapshots of a thread of up to SNAPSHOT_SHARE * 50 messages
 SNAPSHOT_SHARE = 20
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.ids import key_identifier, thread_uuid
 from domain.thread import Thread
+from projections.aggregates import SNAPSHOT_INTERVAL, SNAPSHOT_SHARE
 from projections.store import MessageStore, NewMessage
 from projections.writer import Command
 
@@ -42,8 +43,14 @@ def test_a_growing_thread_is_snapshotted_once_per_interval(database_url: str) ->
     store = MessageStore.open(database_url, max_batch=100)
     try:
         thread_id = str(store.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result().body["id"])
-        grow(store, thread_id, 1_600)  # versions 1 (created), then 101, 201, …, 1601
-        assert snapshot_versions(store, thread_id) == [501, 1001, 1501]
+        grow(store, thread_id, 3_000)  # versions 1 (created), then 101, 201, …, 3001
+        expected, last = [], 0
+        for version in range(101, 3_002, 100):  # a snapshot once a batch ends an interval past the last one
+            if version - last >= max(SNAPSHOT_INTERVAL, (version - 1) // SNAPSHOT_SHARE):
+                expected.append(version)
+                last = version
+        assert snapshot_versions(store, thread_id) == expected
+        assert expected[:3] == [101, 201, 301] and expected[-2:] == [2801, 3001]  # the interval outgrew a batch
     finally:
         store.close()
 
@@ -55,7 +62,7 @@ def test_a_cold_load_continues_from_the_latest_snapshot(database_url: str) -> No
         grow(first, thread_id, 700)
     finally:
         first.close()
-    second: Any = MessageStore.open(database_url)  # nothing cached: loads snapshot 501 and the events after it
+    second: Any = MessageStore.open(database_url)  # nothing cached: loads the latest snapshot and the events after it
     try:
         created = second.create_message(ALPHA, thread_id, HELLO).result(timeout=30)
         assert created.status == 200
