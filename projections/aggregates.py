@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
@@ -40,6 +42,10 @@ class ThreadCache:
         # The version each thread was last snapshotted (or loaded) at: the next snapshot is due an
         # interval later. (A multiple of an interval that grows with the thread would be crossed often.)
         self._snapshotted: dict[UUID, int] = {}
+        # Snapshots are encoded and written by a thread of their own: a long thread's snapshot takes
+        # milliseconds, and every request of the batch after it would wait for them.
+        self._snapshots: queue.Queue[Snapshot | None] = queue.Queue()
+        self._snapshotter: threading.Thread | None = None
 
     def __contains__(self, uid: UUID) -> bool:
         return uid in self._threads
@@ -84,8 +90,51 @@ class ThreadCache:
             if aggregate.version - self._snapshotted.get(aggregate.id, 0) < snapshot_interval(aggregate):
                 continue
             self._snapshotted[aggregate.id] = aggregate.version
+            if self._snapshotter is None:
+                self._snapshotter = threading.Thread(
+                    target=self._write_snapshots, name="msgstore-snapshots", daemon=True
+                )
+                self._snapshotter.start()
+            self._snapshots.put(detached(Snapshot.take(aggregate)))
+
+    def wait_for_snapshots(self) -> None:
+        """Return once every snapshot taken so far is written."""
+        self._snapshots.join()
+
+    def stop(self) -> None:
+        """Write the snapshots taken so far, then stop the snapshot thread."""
+        if self._snapshotter is not None:
+            self._snapshots.put(None)
+            self._snapshotter.join(timeout=30)
+            self._snapshotter = None
+
+    def _write_snapshots(self) -> None:
+        while True:
+            snapshot = self._snapshots.get()
             try:
+                if snapshot is None:
+                    return
                 assert self.app.snapshots is not None
-                self.app.snapshots.put([Snapshot.take(aggregate)])
+                self.app.snapshots.put([snapshot])
             except Exception:  # a missing snapshot only costs a slower load later
-                log.exception("snapshot of %s failed", aggregate.id)
+                log.exception("snapshot of %s failed", snapshot.originator_id if snapshot else None)
+            finally:
+                self._snapshots.task_done()
+
+
+def detached(snapshot: Snapshot) -> Snapshot:
+    """The snapshot with copies of the aggregate's containers, so that the writer may go on changing them.
+
+    The aggregate's state is flat: dicts and lists of strings, or dicts of such lists.
+    """
+    state: dict[str, Any] = snapshot.state
+    for name, value in state.items():
+        if isinstance(value, dict):
+            copied = dict(value)
+            for key, item in copied.items():
+                if isinstance(item, list):
+                    copied[key] = list(item)
+            state[name] = copied
+        elif isinstance(value, list):
+            state[name] = list(value)
+    return snapshot

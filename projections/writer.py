@@ -106,12 +106,17 @@ class Writer:
         return command.future
 
     def stop(self) -> None:
-        """Finish the queued commands and stop the thread."""
+        """Finish the queued commands, stop the thread, and write the snapshots it took."""
         with self._lock:
             if not self._started:
                 return
         self._queue.put(None)
         self._thread.join(timeout=30)
+        self._threads.stop()
+
+    def wait_for_snapshots(self) -> None:
+        """Return once every snapshot taken so far is written (snapshots are written in the background)."""
+        self._threads.wait_for_snapshots()
 
     # --- the writer thread ---------------------------------------------------
 

@@ -44,6 +44,7 @@ def test_a_growing_thread_is_snapshotted_once_per_interval(database_url: str) ->
     try:
         thread_id = str(store.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result().body["id"])
         grow(store, thread_id, 3_000)  # versions 1 (created), then 101, 201, …, 3001
+        store.writer.wait_for_snapshots()
         expected, last = [], 0
         for version in range(101, 3_002, 100):  # a snapshot once a batch ends an interval past the last one
             if version - last >= max(SNAPSHOT_INTERVAL, (version - 1) // SNAPSHOT_SHARE):
