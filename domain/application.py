@@ -5,6 +5,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Transcoder
+
+from domain.transcoder import FastJSONTranscoder
 
 
 class ThreadsApplication(Application[UUID]):
@@ -12,3 +15,8 @@ class ThreadsApplication(Application[UUID]):
 
     name = "msgstore"
     is_snapshotting_enabled = True
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder

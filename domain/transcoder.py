@@ -1,0 +1,31 @@
+"""Encodes events and snapshots with orjson: the same JSON as eventsourcing's transcoder, several times faster."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.persistence import JSONTranscoder
+
+# Dates and times go through the transcodings, as the library's encoder sends them (``{"_type_": …}``),
+# not as orjson's own ISO strings; dataclasses and subclasses of built-in types likewise.
+OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+class FastJSONTranscoder(JSONTranscoder):
+    """eventsourcing's JSON transcoder with orjson encoding; decoding (and every stored format) unchanged.
+
+    A long thread's snapshot is megabytes of JSON: the library's encoder holds the interpreter lock for
+    all of it, stalling the requests being served. What orjson would encode differently goes through the
+    library's encoder: a UUID among the top-level fields (orjson writes UUIDs as plain strings; the
+    thread's events and state hold none deeper down), a key that is not a string (orjson refuses it).
+    """
+
+    def encode(self, obj: Any) -> bytes:
+        if isinstance(obj, dict) and not any(isinstance(value, UUID) for value in obj.values()):
+            try:
+                return orjson.dumps(obj, default=self._encode_obj, option=OPTIONS)
+            except TypeError:  # e.g. a key that is not a string
+                pass
+        return super().encode(obj)

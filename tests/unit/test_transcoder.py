@@ -1,0 +1,77 @@
+"""The orjson transcoder writes byte for byte what eventsourcing's JSON transcoder writes, for every event."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import JSONTranscoder, Mapper
+
+from domain.application import ThreadsApplication
+from domain.thread import Thread
+from domain.transcoder import FastJSONTranscoder
+
+ACTOR = {"tenant": "alpha", "key_id": "key_0123456789abcdef"}
+
+
+def transcoders() -> tuple[JSONTranscoder, FastJSONTranscoder]:
+    app = ThreadsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    plain = JSONTranscoder()
+    app.register_transcodings(plain)
+    assert isinstance(app.mapper.transcoder, FastJSONTranscoder)
+    return plain, app.mapper.transcoder
+
+
+def a_busy_thread() -> Thread:
+    thread = Thread(
+        thread_id="thread_" + "a" * 24, tenant="alpha", metadata={"k": "ü"}, tool_resources=None, actor=ACTOR
+    )
+    thread.create_message(
+        "msg_" + "b" * 24,
+        actor=ACTOR,
+        role="user",
+        content=[{"type": "text", "text": {"value": 'héllo "quoted" \u2028 \\ 😀 \t', "annotations": []}}],
+        attachments=[{"file_id": "file-1", "tools": [{"type": "file_search"}]}],
+        metadata={"n": "1"},
+    )
+    thread.create_message(
+        "msg_" + "c" * 24,
+        actor=ACTOR,
+        role="assistant",
+        content=[],
+        attachments=[],
+        metadata={},
+        assistant_id="asst_1",
+        run_id="run_1",
+        status="in_progress",
+    )
+    thread.append_to_message("msg_" + "c" * 24, [{"index": 0, "type": "text", "text": {"value": "part"}}], ACTOR)
+    thread.mark_message_incomplete("msg_" + "c" * 24, "max_tokens", ACTOR)
+    thread.modify_message("msg_" + "b" * 24, {"x": "y"}, ACTOR)
+    thread.delete_message("msg_" + "b" * 24, ACTOR)
+    thread.modify({"t": "2"}, {"code_interpreter": {"file_ids": []}}, ACTOR)
+    thread.delete(ACTOR)
+    return thread
+
+
+def test_every_event_and_a_snapshot_encode_to_the_same_bytes() -> None:
+    plain, fast = transcoders()
+    thread = a_busy_thread()
+    events = list(thread.collect_events())
+    assert len(events) == 9
+    mapper = Mapper(transcoder=plain)
+    for event in events:
+        state = mapper.to_stored_event(event).state
+        assert fast.encode(plain.decode(state)) == state
+    snapshot = Snapshot.take(thread)
+    expected = Mapper(transcoder=plain).to_stored_event(snapshot).state
+    assert Mapper(transcoder=fast).to_stored_event(snapshot).state == expected
+
+
+@pytest.mark.parametrize("value", [{"id": uuid4()}, {1: "a"}, {"nested": {2: "b"}}])
+def test_what_orjson_would_write_differently_goes_through_the_library(value: dict[str, Any]) -> None:
+    plain, fast = transcoders()
+    assert fast.encode(value) == plain.encode(value)
+    assert fast.decode(fast.encode(value)) == plain.decode(plain.encode(value))
