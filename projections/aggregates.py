@@ -35,7 +35,7 @@ def snapshot_interval(aggregate: Any) -> int:
 class ThreadCache:
     """The most recently used threads, by aggregate id: no replay per write, bounded in number."""
 
-    def __init__(self, app: ThreadsApplication, size: int) -> None:
+    def __init__(self, app: ThreadsApplication, size: int, *, background_snapshots: bool = True) -> None:
         self.app = app
         self.size = size
         self._threads: OrderedDict[UUID, Thread] = OrderedDict()
@@ -43,7 +43,9 @@ class ThreadCache:
         # interval later. (A multiple of an interval that grows with the thread would be crossed often.)
         self._snapshotted: dict[UUID, int] = {}
         # Snapshots are encoded and written by a thread of their own: a long thread's snapshot takes
-        # milliseconds, and every request of the batch after it would wait for them.
+        # milliseconds, and every request of the batch after it would wait for them. Not on SQLite, which
+        # has one writer at a time: there the snapshot thread would wait for the writer's lock, and it for it.
+        self.background_snapshots = background_snapshots
         self._snapshots: queue.Queue[Snapshot | None] = queue.Queue()
         self._snapshotter: threading.Thread | None = None
 
@@ -90,6 +92,9 @@ class ThreadCache:
             if aggregate.version - self._snapshotted.get(aggregate.id, 0) < snapshot_interval(aggregate):
                 continue
             self._snapshotted[aggregate.id] = aggregate.version
+            if not self.background_snapshots:
+                self._write(Snapshot.take(aggregate))
+                continue
             if self._snapshotter is None:
                 self._snapshotter = threading.Thread(
                     target=self._write_snapshots, name="msgstore-snapshots", daemon=True
@@ -114,12 +119,16 @@ class ThreadCache:
             try:
                 if snapshot is None:
                     return
-                assert self.app.snapshots is not None
-                self.app.snapshots.put([snapshot])
-            except Exception:  # a missing snapshot only costs a slower load later
-                log.exception("snapshot of %s failed", snapshot.originator_id if snapshot else None)
+                self._write(snapshot)
             finally:
                 self._snapshots.task_done()
+
+    def _write(self, snapshot: Snapshot) -> None:
+        try:
+            assert self.app.snapshots is not None
+            self.app.snapshots.put([snapshot])
+        except Exception:  # a missing snapshot only costs a slower load later
+            log.exception("snapshot of %s failed", snapshot.originator_id)
 
 
 def detached(snapshot: Snapshot) -> Snapshot:

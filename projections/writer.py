@@ -90,7 +90,7 @@ class Writer:
         self.max_batch = max_batch
         self.cache_size = cache_size
         self.on_batch = on_batch
-        self._threads = ThreadCache(app, cache_size)
+        self._threads = ThreadCache(app, cache_size, background_snapshots=database.dialect.name == "postgres")
         self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="msgstore-writer", daemon=True)
         self._started = False

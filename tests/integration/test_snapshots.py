@@ -73,3 +73,18 @@ def test_a_cold_load_continues_from_the_latest_snapshot(database_url: str) -> No
         assert thread.version == 702 and len(thread.messages) == 701
     finally:
         second.close()
+
+
+def test_snapshots_are_written_in_the_background_on_postgresql_only(database_url: str, backend: str) -> None:
+    # SQLite has one writer at a time: a snapshot thread would queue for the lock the writer holds, and
+    # the writer for it (a 5-second stall at 16 clients). There the writer writes its snapshots itself.
+    store = MessageStore.open(database_url, max_batch=100)
+    try:
+        thread_id = str(store.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result().body["id"])
+        grow(store, thread_id, 100)
+        if backend == "sqlite":
+            assert snapshot_versions(store, thread_id) == [101]  # written before the batch was answered
+        store.writer.wait_for_snapshots()
+        assert snapshot_versions(store, thread_id) == [101]
+    finally:
+        store.close()
