@@ -9,8 +9,9 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder
 
 # Dates and times go through the transcodings, as the library's encoder sends them (``{"_type_": …}``),
-# not as orjson's own ISO strings; dataclasses and subclasses of built-in types likewise.
-OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+# not as orjson's own ISO strings; dataclasses likewise. Subclasses of str, int, dict and list are written
+# as their base type by both.
+OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 class FastJSONTranscoder(JSONTranscoder):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 from uuid import uuid4
 
@@ -70,8 +72,20 @@ def test_every_event_and_a_snapshot_encode_to_the_same_bytes() -> None:
     assert Mapper(transcoder=fast).to_stored_event(snapshot).state == expected
 
 
-@pytest.mark.parametrize("value", [{"id": uuid4()}, {1: "a"}, {"nested": {2: "b"}}])
-def test_what_orjson_would_write_differently_goes_through_the_library(value: dict[str, Any]) -> None:
+class Status(StrEnum):
+    DONE = "completed"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"id": uuid4()},
+        {1: "a"},
+        {"nested": {2: "b"}},
+        {"status": Status.DONE, "when": datetime(2026, 11, 25, 12, 0, tzinfo=UTC), "n": 2**40},
+    ],
+)
+def test_uuids_odd_keys_enums_and_dates_encode_as_the_library_does(value: dict[str, Any]) -> None:
     plain, fast = transcoders()
     assert fast.encode(value) == plain.encode(value)
     assert fast.decode(fast.encode(value)) == plain.decode(plain.encode(value))
