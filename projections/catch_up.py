@@ -11,7 +11,7 @@ from projections.events import EventReader, Page
 from projections.page_writer import PageWriter, ReadsAfterWrites
 from projections.sql import Cursor
 from projections.stored_events import StoredLog, StoredPage
-from projections.tables import read_position
+from projections.tables import lock_position, read_position
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -81,6 +81,30 @@ def catch_up(
     finally:
         writer.close()
     return applied
+
+
+def apply_next(
+    database: Database,
+    reader: EventReader,
+    projector: Any,
+    name: str,
+    limit: int,
+    stop: int | None = None,
+    *,
+    lock_events: bool = False,
+) -> Page | None:
+    """Apply the next page after projection ``name``'s position (up to ``stop``) in a transaction of its own.
+
+    The transaction holds the projection's position lock, so whoever else applies pages to it (the
+    worker, a read bringing it up to date) waits: each event is applied once. None if nothing was due.
+    """
+    with database.transaction(lock_events=lock_events) as curs:
+        position = lock_position(curs, database.dialect, name)
+        page = reader.read(position, limit, stop)
+        if page.last <= position:
+            return None
+        projector.apply(curs, page.events, page.last, _now())
+    return page
 
 
 def apply_until(curs: Cursor, reader: LogReader, projector: Any, position: int, stop: int, page: int) -> int:

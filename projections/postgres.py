@@ -30,6 +30,8 @@ InlineHook = Callable[[Any, Sequence[int]], None]
 class InlinePostgresRecorder(PostgresApplicationRecorder):
     """Records events and, in the same transaction, whatever the ``inline`` hook writes."""
 
+    _lock_sql: list[bytes] | None = None  # the lock statements, rendered by the first batch
+
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         inline: InlineHook | None = kwargs.get("inline")
         # In pipeline mode a statement whose result nobody reads goes out without waiting for the answer:
@@ -52,8 +54,6 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
             if inline is not None:
                 inline(curs, ids)
         return ids
-
-    _lock_sql: list[bytes] | None = None
 
     def _render_statements(self, conn: Any) -> None:
         """Render the lock statements to bytes once, not on every batch."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
+from projections.catch_up import apply_next
 from projections.events import EventReader
 from projections.registry import Projection
-from projections.tables import lock_position, read_position
+from projections.tables import read_position
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -22,7 +22,7 @@ class UpToDate:
 
     The worker normally keeps the projection a few milliseconds behind; a read that finds it behind
     applies the missing events itself, a transaction per page under the projection's position lock
-    (the worker's lock too), so nothing is applied twice and nothing recorded earlier is missed.
+    (``apply_next``, as the worker does), so nothing is applied twice and nothing recorded earlier is missed.
     """
 
     def __init__(self, database: Database, app: Application[Any], projection: Projection) -> None:
@@ -39,14 +39,9 @@ class UpToDate:
             position = read_position(curs, dialect, self.name) or 0
         applied = 0
         while position < head:
-            with self.database.transaction() as curs:
-                position = lock_position(curs, dialect, self.name)
-                if position >= head:
-                    break
-                page = self.reader.read(position, PAGE, head)
-                if page.last <= position:
-                    break
-                self.projector.apply(curs, page.events, page.last, int(time.time()))
+            page = apply_next(self.database, self.reader, self.projector, self.name, PAGE, head)
+            if page is None:  # someone else brought it there meanwhile
+                break
             applied += len(page.events)
             position = page.last
         return applied

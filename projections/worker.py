@@ -9,12 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from projections.catch_up import apply_next
 from projections.events import EventReader
 from projections.locks import try_lock
 from projections.rebuild import rebuild
 from projections.registry import Projection, async_projections, inline_projections
 from projections.signal import EventSignal
-from projections.tables import lock_position, read_position
+from projections.tables import read_position
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -153,23 +154,17 @@ class ProjectionWorker:
             if head - position > self.batch:
                 applied += rebuild(self.database, runner.reader.app, runner.projection)
                 continue
-            with self.database.transaction(lock_events=True) as curs:
-                position = lock_position(curs, dialect, runner.projection.name)
-                page = runner.reader.read(position, self.batch)
-                if page.last > position:
-                    runner.projector.apply(curs, page.events, page.last, int(time.time()))
-                    applied += len(page.events)
+            page = apply_next(
+                self.database, runner.reader, runner.projector, runner.projection.name, self.batch, lock_events=True
+            )
+            applied += len(page.events) if page is not None else 0
         return applied
 
     def step(self, runner: _Runner) -> tuple[int, bool]:
         """Apply one batch to one projection; return (events applied, whether its position moved)."""
-        dialect = self.database.dialect
-        with self.database.transaction() as curs:
-            position = lock_position(curs, dialect, runner.projection.name)
-            page = runner.reader.read(position, self.batch)
-            if page.last <= position:
-                return 0, False
-            runner.projector.apply(curs, page.events, page.last, int(time.time()))
+        page = apply_next(self.database, runner.reader, runner.projector, runner.projection.name, self.batch)
+        if page is None:
+            return 0, False
         count = len(page.events)
         runner.applied += count
         self._measure(runner, count)
