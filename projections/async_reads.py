@@ -15,7 +15,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from domain.errors import MessageNotFound, ThreadNotFound
+from domain.errors import ThreadNotFound
 from projections.database import Database, DatabaseUnavailable
 from projections.views import MessagesView, Page, UnknownCursor, message_in_thread
 
@@ -66,12 +66,8 @@ class AsyncReads:
         """A live message of a live thread of this tenant (as ``MessageStore.message``)."""
         async with self._connection() as conn:
             cursor = await conn.execute(self.view.message_in_thread_sql, (message_id, thread_id, tenant))
-            live, found = message_in_thread(await cursor.fetchone())
-        if not live:
-            raise ThreadNotFound(thread_id)
-        if found is None:
-            raise MessageNotFound(message_id)
-        return found
+            row = await cursor.fetchone()
+        return message_in_thread(row, thread_id, message_id)
 
     async def page(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """A page of a live thread's messages (as ``MessageStore.messages``)."""

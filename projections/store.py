@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.application import ThreadsApplication
-from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
+from domain.errors import InvalidTransition, ThreadNotFound
 from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread_id
 from domain.thread import Actor, Thread
 from projections.async_reads import AsyncReads
@@ -103,12 +103,7 @@ class MessageStore:
     def message(self, tenant: str, thread_id: str, message_id: str) -> dict[str, Any]:
         """Return a live message of a live thread of this tenant."""
         with self.database.read() as curs:
-            live, found = self.view.message_in_thread(curs, tenant, thread_id, message_id)
-        if not live:
-            raise ThreadNotFound(thread_id)
-        if found is None:
-            raise MessageNotFound(message_id)
-        return found
+            return self.view.message_in_thread(curs, tenant, thread_id, message_id)
 
     def messages(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """Return a page of a live thread's messages (see ``MessagesView.page``)."""

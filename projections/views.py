@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from domain.errors import MessageNotFound, ThreadNotFound
 from projections.sql import Cursor
 from projections.tables import ViewTables
 
@@ -54,11 +55,13 @@ class PageQuery:
         return Page(data=data, has_more=len(rows) > self.limit)
 
 
-def message_in_thread(row: Any) -> tuple[bool, dict[str, Any] | None]:
-    """(the thread is live, its message) from a row of ``MessagesView.message_in_thread_sql`` (None: no thread)."""
+def message_in_thread(row: Any, thread_id: str, message_id: str) -> dict[str, Any]:
+    """The message from a row of ``MessagesView.message_in_thread_sql``; no row: no live thread of the tenant."""
     if row is None:
-        return False, None
-    return True, None if row["message_id"] is None else render_message(row)
+        raise ThreadNotFound(thread_id)
+    if row["message_id"] is None:
+        raise MessageNotFound(message_id)
+    return render_message(row)
 
 
 def render_thread(row: Any) -> dict[str, Any]:
@@ -149,12 +152,10 @@ class MessagesView:
                     found[key] = render_message(row)
         return found
 
-    def message_in_thread(
-        self, curs: Cursor, tenant: str, thread_id: str, message_id: str
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Whether this tenant's live thread exists, and its live message if it has one: one query."""
+    def message_in_thread(self, curs: Cursor, tenant: str, thread_id: str, message_id: str) -> dict[str, Any]:
+        """This tenant's live message of its live thread, in one query (ThreadNotFound, MessageNotFound)."""
         curs.execute(self.message_in_thread_sql, (message_id, thread_id, tenant))
-        return message_in_thread(curs.fetchone())
+        return message_in_thread(curs.fetchone(), thread_id, message_id)
 
     def page(
         self,
