@@ -20,7 +20,7 @@ from api.responses import JSONBody
 from api.routes import analytics, history, messages, metrics, runtime, stream, threads
 from api.settings import Settings
 from api.worker import start_in_process_worker
-from projections.async_reads import async_reads_for
+from projections.messages.async_reads import async_reads_for
 from projections.store import MessageStore
 
 DESCRIPTION = (

@@ -16,7 +16,7 @@ from api.auth import Principal
 from api.errors import APIError
 from api.responses import JSONBody
 from projections.store import MessageStore
-from projections.writer import Idempotency, Outcome
+from projections.write.writer import Idempotency, Outcome
 
 MAX_IDEMPOTENCY_KEY = 255
 BLOCKING_THREADS = 16  # store reads at once per process; more would only queue on the connection pool

@@ -13,9 +13,9 @@ from starlette.routing import compile_path
 from api.responses import JSONBody
 from api.validation import describe_validation_error
 from domain.errors import DomainError, InvalidTransition, MessageNotFound, ThreadNotFound
-from projections.database import DatabaseUnavailable
-from projections.views import UnknownCursor
-from projections.writer import ConcurrencyConflict
+from projections.messages.view import UnknownCursor
+from projections.storage.database import DatabaseUnavailable
+from projections.write.writer import ConcurrencyConflict
 
 log = logging.getLogger("msgstore.api")
 

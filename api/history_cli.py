@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.settings import Settings
 from domain.errors import DomainError
-from projections.history import InvalidPointInTime, PointInTime, instant_us
+from projections.history.queries import InvalidPointInTime, PointInTime, instant_us
 
 if TYPE_CHECKING:
     from projections.store import MessageStore

@@ -21,7 +21,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from projections.status import projection_status
+from projections.runners.status import projection_status
 
 if TYPE_CHECKING:
     from projections.store import MessageStore

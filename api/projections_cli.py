@@ -83,7 +83,7 @@ def worker(
 
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """Show each projection's position, lag (events and seconds) and state."""
-    from projections.status import projection_status
+    from projections.runners.status import projection_status
 
     store = _open_store()
     try:
@@ -103,7 +103,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
 
 def rebuild(name: str = typer.Argument("messages", help="The projection to rebuild.")) -> None:
     """Rebuild a projection beside the live one while it keeps serving, then swap it in atomically."""
-    from projections.rebuild import rebuild as run_rebuild
+    from projections.runners.rebuild import rebuild as run_rebuild
 
     target = _projection(name)
     store = _open_store()
@@ -120,7 +120,7 @@ def rebuild(name: str = typer.Argument("messages", help="The projection to rebui
 
 def verify(name: str = typer.Argument(..., help="The projection to verify.")) -> None:
     """Rebuild a projection into a scratch copy and compare it with the live one (exit 1 if they differ)."""
-    from projections.rebuild import verify as run_verify
+    from projections.runners.rebuild import verify as run_verify
 
     target = _projection(name)
     store = _open_store()
@@ -147,7 +147,7 @@ def analytics(
     output: str = typer.Option("table", "--format", help="table, csv or json."),
 ) -> None:
     """Print daily activity per tenant (from the analytics projection)."""
-    from projections.analytics_view import DAILY_FIELDS, daily_for_all
+    from projections.analytics.view import DAILY_FIELDS, daily_for_all
 
     if output not in ("table", "csv", "json"):
         console.print(f"[red]Unknown format {output!r}: use table, csv or json.[/]")

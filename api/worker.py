@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from api.metrics import observe_applied
 from api.settings import Settings
+from projections.runners.worker import ProjectionWorker, start_worker
 from projections.store import MessageStore
-from projections.worker import ProjectionWorker, start_worker
 
 log = logging.getLogger("msgstore.worker")
 

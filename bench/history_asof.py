@@ -21,8 +21,8 @@ from typing import Any
 import psycopg
 
 from domain.ids import key_identifier
-from projections.history import PointInTime, instant_us
-from projections.history_render import event_id
+from projections.history.queries import PointInTime, instant_us
+from projections.history.render import event_id
 from projections.store import MessageStore, NewMessage
 
 ACTOR = {"tenant": "bench", "key_id": key_identifier("sk-bench")}

@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from projections.rebuild import PAGE, rebuild
 from projections.registry import projection
+from projections.runners.rebuild import PAGE, rebuild
 from projections.store import MessageStore, NewMessage
 
 ACTOR = {"tenant": "bench", "key_id": "key_bench"}

@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from projections.analytics import ANALYTICS_PROJECTION, AnalyticsProjector, AnalyticsTables
-from projections.history_projector import HistoryProjector
-from projections.history_tables import HISTORY_PROJECTION, HistoryTables
-from projections.projector import MESSAGES_PROJECTION, MessagesProjector
-from projections.sql import Cursor, Dialect
-from projections.tables import ViewTables
+from projections.analytics.projector import ANALYTICS_PROJECTION, AnalyticsProjector, AnalyticsTables
+from projections.history.projector import HistoryProjector
+from projections.history.tables import HISTORY_PROJECTION, HistoryTables
+from projections.messages.projector import MESSAGES_PROJECTION, MessagesProjector
+from projections.messages.tables import ViewTables
+from projections.storage.sql import Cursor, Dialect
 
 INLINE: Literal["inline"] = "inline"
 ASYNC: Literal["async"] = "async"
@@ -94,7 +94,7 @@ PROJECTIONS: tuple[Projection, ...] = (
         description="Threads and messages as the API serves them.",
     ),
     # Asynchronous: the writer's transactions stay short; a history read first applies whatever the
-    # worker has not yet (projections/up_to_date.py), so audit reads still see every earlier write.
+    # worker has not yet (projections/runners/up_to_date.py), so audit reads still see every earlier write.
     Projection(
         HISTORY_PROJECTION,
         ASYNC,

@@ -11,18 +11,18 @@ from domain.application import ThreadsApplication
 from domain.errors import InvalidTransition, ThreadNotFound
 from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread_id
 from domain.thread import Actor, Thread
-from projections.async_reads import AsyncReads
-from projections.database import Database, open_database
-from projections.history import History
-from projections.projector import InlineProjector, message_row, thread_row
-from projections.rebuild import setup_projections
+from projections.history.queries import History
+from projections.messages.async_reads import AsyncReads
+from projections.messages.projector import InlineProjector, message_row, thread_row
+from projections.messages.view import MessagesView, Page, render_message, render_thread
 from projections.registry import inline_projections
-from projections.renders import CreatedRender, MessageRender
-from projections.signal import EventSignal
-from projections.sql import Cursor
-from projections.status import readiness
-from projections.views import MessagesView, Page, render_message, render_thread
-from projections.writer import Command, Idempotency, Outcome, Writer
+from projections.runners.rebuild import setup_projections
+from projections.runners.status import readiness
+from projections.storage.database import Database, open_database
+from projections.storage.signal import EventSignal
+from projections.storage.sql import Cursor
+from projections.write.renders import CreatedRender, MessageRender
+from projections.write.writer import Command, Idempotency, Outcome, Writer
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class MessageStore:
             database.setup()
         tables = database.live_tables
         self.view = MessagesView(tables)
-        # Set by an API process on PostgreSQL: the hottest reads on its event loop (projections/async_reads.py).
+        # Set by an API process on PostgreSQL: the hottest reads on its event loop (projections/messages/async_reads.py).
         self.async_reads: AsyncReads | None = None
         setup_projections(database, self.app)  # every registered projection's tables; inline ones backfilled
         # Views updated in the transaction that records the events (read-your-writes): see projections/registry.py.

@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError
 from api.responses import JSONBody
-from projections.analytics import AnalyticsTables
-from projections.analytics_view import AnalyticsView
+from projections.analytics.projector import AnalyticsTables
+from projections.analytics.view import AnalyticsView
 from projections.store import MessageStore
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])

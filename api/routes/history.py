@@ -15,8 +15,8 @@ from starlette.types import Scope
 from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError
 from api.responses import JSONBody
-from projections.history import InvalidPointInTime, PointInTime, instant_us
-from projections.views import Page
+from projections.history.queries import InvalidPointInTime, PointInTime, instant_us
+from projections.messages.view import Page
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError, from_exception
 from api.wakeups import ThreadWakeups
 from domain.ids import thread_uuid
-from projections.changes import Change, ThreadChanges
+from projections.messages.changes import Change, ThreadChanges
 from projections.store import MessageStore
 
 TAG = "stream (extension)"

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from projections.rebuild import rebuild, verify
 from projections.registry import projection
-from projections.status import projection_status
+from projections.runners.rebuild import rebuild, verify
+from projections.runners.status import projection_status
 from projections.store import MessageStore, NewMessage
 from tests.support.servers import Server
 

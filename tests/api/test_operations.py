@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import Settings
 from domain.thread import Thread
-from projections.database import DatabaseUnavailable
-from projections.rebuild import rebuild_messages_view
+from projections.runners.rebuild import rebuild_messages_view
+from projections.storage.database import DatabaseUnavailable
 from projections.store import MessageStore
-from projections.writer import ConcurrencyConflict
+from projections.write.writer import ConcurrencyConflict
 from tests.support.servers import Server
 
-SECRET = "password=hunter2 at /srv/msgstore/projections/views.py line 42"
+SECRET = "password=hunter2 at /srv/msgstore/projections/messages/view.py line 42"
 AUTH = {"Authorization": "Bearer sk-test-alpha"}
 
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from projections.runners.worker import ProjectionWorker
 from projections.store import MessageStore
-from projections.worker import ProjectionWorker
 from tests.support.servers import Server
 
 ALPHA = {"Authorization": "Bearer sk-test-alpha"}

@@ -10,8 +10,8 @@ from uuid import uuid4
 import pytest
 
 from domain.thread import Thread
-from projections.analytics import AnalyticsProjector, AnalyticsTables
-from projections.analytics_view import AnalyticsView, daily_for_all
+from projections.analytics.projector import AnalyticsProjector, AnalyticsTables
+from projections.analytics.view import AnalyticsView, daily_for_all
 from projections.store import MessageStore
 
 ALPHA = {"tenant": "alpha", "key_id": "key_a"}

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from projections.batch import COPY_THRESHOLD, RowBatch, Table, insert_rows
-from projections.bulk import sqlite_connection
-from projections.database import Database, open_database
-from projections.sql import Cursor
+from projections.storage.batch import COPY_THRESHOLD, RowBatch, Table, insert_rows
+from projections.storage.bulk import sqlite_connection
+from projections.storage.database import Database, open_database
+from projections.storage.sql import Cursor
 
 TABLE = Table("bulk_rows", ("k",), ("k", "a", "b", "c"))
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli import cli
 from domain.ids import key_identifier
-from projections.history import PointInTime
+from projections.history.queries import PointInTime
 from projections.store import MessageStore, NewMessage
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-cli-alpha")}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from domain.errors import ThreadNotFound
 from domain.ids import key_identifier
-from projections.history import PointInTime, instant_us
+from projections.history.queries import PointInTime, instant_us
 from projections.store import MessageStore, NewMessage
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-model")}

@@ -12,15 +12,15 @@ import pytest
 
 from domain.errors import MessageNotFound, ThreadNotFound
 from domain.ids import key_identifier
-from projections.history import History, InvalidPointInTime, PointInTime, instant_us
-from projections.history_projector import HistoryProjector
-from projections.history_tables import HistoryTables
-from projections.rebuild import rebuild, verify
+from projections.history.projector import HistoryProjector
+from projections.history.queries import History, InvalidPointInTime, PointInTime, instant_us
+from projections.history.tables import HistoryTables
+from projections.messages.tables import read_position
+from projections.messages.view import UnknownCursor
 from projections.registry import projection
+from projections.runners.rebuild import rebuild, verify
+from projections.runners.worker import ProjectionWorker
 from projections.store import MessageStore, NewMessage
-from projections.tables import read_position
-from projections.views import UnknownCursor
-from projections.worker import ProjectionWorker
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}

@@ -8,8 +8,8 @@ import pytest
 
 from domain.errors import ThreadNotFound
 from domain.ids import key_identifier
+from projections.messages.view import UnknownCursor
 from projections.store import MessageStore, NewMessage
-from projections.views import UnknownCursor
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}

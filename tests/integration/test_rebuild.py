@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from domain.ids import key_identifier
-from projections.rebuild import rebuild_messages_view
+from projections.runners.rebuild import rebuild_messages_view
 from projections.store import MessageStore, NewMessage
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from domain.ids import key_identifier
-from projections.rebuild import rebuild_messages_view, verify
 from projections.registry import projection
+from projections.runners.rebuild import rebuild_messages_view, verify
+from projections.storage.stored_events import StoredLog
 from projections.store import MessageStore, NewMessage
-from projections.stored_events import StoredLog
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 WAVE = 70  # events per wave and per rebuild page: more rows than a page writes one by one

@@ -11,8 +11,8 @@ import pytest
 from api.routes.stream import follow
 from api.wakeups import ThreadWakeups
 from domain.ids import key_identifier, thread_uuid
-from projections.changes import ThreadChanges
-from projections.rebuild import rebuild_messages_view
+from projections.messages.changes import ThreadChanges
+from projections.runners.rebuild import rebuild_messages_view
 from projections.store import MessageStore, NewMessage
 
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}

@@ -7,9 +7,9 @@ from typing import Any
 
 from domain.ids import key_identifier, thread_uuid
 from domain.thread import Thread
-from projections.aggregates import SNAPSHOT_INTERVAL, SNAPSHOT_SHARE
 from projections.store import MessageStore, NewMessage
-from projections.writer import Command
+from projections.write.aggregates import SNAPSHOT_INTERVAL, SNAPSHOT_SHARE
+from projections.write.writer import Command
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 HELLO = NewMessage(role="user", content=[{"type": "text", "text": {"value": "hello", "annotations": []}}])

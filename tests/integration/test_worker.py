@@ -16,12 +16,12 @@ import psycopg
 import pytest
 
 from domain.ids import key_identifier
-from projections.analytics import ANALYTICS_PROJECTION, AnalyticsProjector, AnalyticsTables
-from projections.rebuild import verify
+from projections.analytics.projector import ANALYTICS_PROJECTION, AnalyticsProjector, AnalyticsTables
+from projections.messages.tables import forget_position, read_position
 from projections.registry import ASYNC, Projection, projection
+from projections.runners.rebuild import verify
+from projections.runners.worker import ProjectionWorker
 from projections.store import MessageStore, NewMessage
-from projections.tables import forget_position, read_position
-from projections.worker import ProjectionWorker
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.thread import Thread
-from projections.history import InvalidPointInTime, instant_us
-from projections.history_projector import event_type
-from projections.history_render import event_id, event_version, rfc3339
+from projections.history.projector import event_type
+from projections.history.queries import InvalidPointInTime, instant_us
+from projections.history.render import event_id, event_version, rfc3339
 
 NOON = int(datetime(2024, 5, 1, 12, tzinfo=UTC).timestamp()) * 1_000_000
 

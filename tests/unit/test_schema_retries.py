@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from projections.database import DEADLOCK, retry_deadlocks
+from projections.storage.database import DEADLOCK, retry_deadlocks
 
 
 class Failure(Exception):

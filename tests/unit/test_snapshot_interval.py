@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from projections.aggregates import SNAPSHOT_INTERVAL, SNAPSHOT_SHARE, snapshot_interval
+from projections.write.aggregates import SNAPSHOT_INTERVAL, SNAPSHOT_SHARE, snapshot_interval
 
 
 def thread_of(messages: int) -> SimpleNamespace:

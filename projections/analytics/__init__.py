@@ -1,0 +1,1 @@
+"""The analytics read model: daily activity per tenant and totals per thread."""

@@ -1,0 +1,152 @@
+"""The audit history of threads: event logs, message versions, and threads as they were at any moment."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from domain.errors import MessageNotFound, ThreadNotFound
+from projections.history.state import microseconds
+from projections.history.tables import HISTORY_PROJECTION, HistoryTables
+from projections.history.view import HistoryView
+from projections.messages.view import Page
+from projections.registry import projection
+from projections.runners.up_to_date import UpToDate
+from projections.storage.sql import Cursor
+
+if TYPE_CHECKING:
+    from projections.store import MessageStore
+
+_SECONDS = re.compile(r"\d{1,20}(\.\d{1,9})?")
+_LATEST_US = 253_402_300_800 * 1_000_000  # year 10000: later instants mean "now"
+
+
+class InvalidPointInTime(ValueError):
+    """A point in time that cannot be read, or a version the thread has not reached."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def instant_us(text: str) -> int:
+    """Microseconds since the epoch of Unix seconds (``1714564800``, ``1714564800.25``) or RFC 3339."""
+    value = text.strip()
+    if _SECONDS.fullmatch(value):
+        return min(int(Decimal(value) * 1_000_000), _LATEST_US)
+    candidates = [value]
+    if " " in value:  # a "+" of an offset arrives as a space when the client did not encode it
+        head, _, tail = value.rpartition(" ")
+        candidates.append(f"{head}+{tail}")
+    for candidate in candidates:
+        try:
+            moment = datetime.fromisoformat(candidate)
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            raise InvalidPointInTime(
+                f"Invalid 'as_of': {text!r} has no time zone; add 'Z' or an offset such as '+02:00'.", "as_of"
+            )
+        return microseconds(moment)
+    raise InvalidPointInTime(
+        f"Invalid 'as_of': expected Unix seconds or an RFC 3339 timestamp (e.g. '2024-05-01T12:00:00Z'),"
+        f" but got {text!r} instead.",
+        "as_of",
+    )
+
+
+@dataclass(frozen=True)
+class PointInTime:
+    """A moment in a thread's life: an instant (microseconds since the epoch) or an aggregate version."""
+
+    at_us: int | None = None
+    version: int | None = None
+
+
+class History:
+    """Answers audit questions from the history tables; ``tenant=None`` is an operator (no tenancy).
+
+    The tables are kept by ``HistoryProjector``, registered as an asynchronous projection in
+    ``projections/registry.py``; every read first brings them up to date with the log (``UpToDate``).
+    """
+
+    def __init__(self, store: MessageStore) -> None:
+        self.database = store.database
+        self.view = HistoryView(HistoryTables(store.database.dialect))
+        self.up_to_date = UpToDate(store.database, store.app, projection(HISTORY_PROJECTION))
+
+    def events(self, tenant: str | None, thread_id: str, **page: Any) -> Page:
+        """A page of a thread's events, deleted threads included (see ``HistoryView.events``)."""
+        self.up_to_date.ensure()
+        with self.database.read() as curs:
+            self._owned(curs, tenant, thread_id)
+            return self.view.events(curs, thread_id, **page)
+
+    def versions(self, tenant: str | None, thread_id: str, message_id: str, **page: Any) -> Page:
+        """A page of a message's versions, deleted messages included."""
+        self.up_to_date.ensure()
+        with self.database.read() as curs:
+            self._owned(curs, tenant, thread_id)
+            if not self.view.has_message(curs, thread_id, message_id):
+                raise MessageNotFound(message_id)
+            return self.view.versions(curs, thread_id, message_id, **page)
+
+    def thread_at(self, tenant: str | None, thread_id: str, at: PointInTime) -> dict[str, Any]:
+        """The thread as it was at a point in time (404 before it existed and after it was deleted)."""
+        self.up_to_date.ensure()
+        with self.database.read() as curs:
+            return self._at(curs, tenant, thread_id, at)[0]
+
+    def messages_at(self, tenant: str | None, thread_id: str, at: PointInTime, **page: Any) -> Page:
+        """A page of the thread's messages as they were at a point in time."""
+        self.up_to_date.ensure()
+        with self.database.read() as curs:
+            _, version, seq_high = self._at(curs, tenant, thread_id, at)
+            return self.view.messages_at(curs, thread_id, version, seq_high, **page)
+
+    def count(self, *, tenant: str | None = None, since_us: int | None = None) -> int:
+        """How many events ``export`` yields."""
+        self.up_to_date.ensure()
+        with self.database.read() as curs:
+            return self.view.count(curs, tenant=tenant, since_us=since_us)
+
+    def export(
+        self, *, tenant: str | None = None, since_us: int | None = None, page: int = 500
+    ) -> Iterator[dict[str, Any]]:
+        """Every event (of a tenant, since an instant), by thread and version, one page per read."""
+        self.up_to_date.ensure()
+        after: tuple[str, int] | None = None
+        while True:
+            with self.database.read() as curs:
+                rows = self.view.export_page(curs, tenant=tenant, since_us=since_us, after=after, limit=page)
+            yield from rows
+            if len(rows) < page:
+                return
+            after = (rows[-1]["thread_id"], rows[-1]["version"])
+
+    def _owned(self, curs: Cursor, tenant: str | None, thread_id: str) -> None:
+        owner = self.view.owner(curs, thread_id)
+        if owner is None or (tenant is not None and owner != tenant):
+            raise ThreadNotFound(thread_id)
+
+    def _at(self, curs: Cursor, tenant: str | None, thread_id: str, at: PointInTime) -> tuple[dict[str, Any], int, int]:
+        point = self.view.point(curs, thread_id, version=at.version, at_us=_LATEST_US if at.at_us is None else at.at_us)
+        if point is None:
+            if at.version is not None:  # beyond the thread's head; a foreign or missing thread is a 404 first
+                self._owned(curs, tenant, thread_id)
+                head = self.view.head(curs, thread_id)
+                raise InvalidPointInTime(
+                    f"Invalid 'version': the thread is at version {head}. Expected a value <= {head},"
+                    f" but got {at.version} instead.",
+                    "version",
+                )
+            raise ThreadNotFound(thread_id)
+        version, seq_high = point
+        found = self.view.thread_at(curs, thread_id, version, tenant)
+        if found is None:
+            raise ThreadNotFound(thread_id)
+        return found, version, seq_high

@@ -1,0 +1,135 @@
+"""A thread's history after a position, as the named events of the live stream (OpenAI's names where they exist)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from domain.errors import ThreadNotFound
+from domain.ids import THREAD_PREFIX, thread_uuid
+from domain.thread import IN_PROGRESS, Thread
+from projections.messages.view import MESSAGE_COLUMNS, render_message, render_thread
+from projections.storage.sql import Cursor
+
+if TYPE_CHECKING:
+    from projections.store import MessageStore
+
+StreamEvent = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recorded event of a thread: its version (position in the thread's history) and what the stream says."""
+
+    version: int
+    events: tuple[StreamEvent, ...]
+    final: bool = False
+
+
+def seconds(event: Any) -> int:
+    """Return the event's time in Unix seconds."""
+    return int(event.timestamp.timestamp())
+
+
+def message_as_created(e: Any) -> dict[str, Any]:
+    """The message object exactly as the ``MessageCreated`` event made it."""
+    return {
+        "id": e.message_id,
+        "object": "thread.message",
+        "created_at": seconds(e),
+        "thread_id": e.thread_id,
+        "status": e.status,
+        "incomplete_details": None,
+        "completed_at": None,
+        "incomplete_at": None,
+        "role": e.role,
+        "content": e.content,
+        "assistant_id": e.assistant_id,
+        "run_id": e.run_id,
+        "attachments": e.attachments,
+        "metadata": e.metadata,
+    }
+
+
+class ThreadChanges:
+    """Reads a thread's events from the event log, by the thread's own (indexed) history.
+
+    Payloads that an event carries whole (created, delta, deleted) come from the event itself;
+    completed, incomplete and modified carry the object read from the view when they are delivered,
+    which is the state after that event or later.
+    """
+
+    def __init__(self, store: MessageStore) -> None:
+        self.store = store
+        tables = store.database.live_tables
+        q = tables.dialect.q
+        t, m = tables.threads, tables.messages
+        self._head = q(f"SELECT version FROM {t} WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL")
+        self._thread = q(f"SELECT thread_id, created_at, tool_resources, metadata FROM {t} WHERE thread_id = %s")
+        self._message = q(f"SELECT {MESSAGE_COLUMNS} FROM {m} WHERE message_id = %s AND thread_id = %s")
+
+    def head(self, tenant: str, thread_id: str) -> int:
+        """Return the version of this tenant's live thread (the position of its last event)."""
+        row = None
+        if thread_id.startswith(THREAD_PREFIX):
+            with self.store.database.read() as curs:
+                curs.execute(self._head, (thread_id, tenant))
+                row = curs.fetchone()
+        if row is None:
+            raise ThreadNotFound(thread_id)
+        return int(row["version"])
+
+    def after(self, thread_id: str, version: int, limit: int) -> list[Change]:
+        """Return the thread's changes after ``version``, at most ``limit`` of them, in order."""
+        events = list(self.store.app.repository.event_store.get(thread_uuid(thread_id), gt=version, limit=limit))
+        if not events:
+            return []
+        with self.store.database.read() as curs:
+            return [self._change(curs, e) for e in events]
+
+    def _change(self, curs: Cursor, e: Any) -> Change:
+        version = int(e.originator_version)
+        if isinstance(e, Thread.Created):
+            thread = {
+                "id": e.thread_id,
+                "object": "thread",
+                "created_at": seconds(e),
+                "tool_resources": e.tool_resources or {},
+                "metadata": e.metadata or {},
+            }
+            return Change(version, (("thread.created", thread),))
+        if isinstance(e, Thread.Modified):
+            return Change(version, (("thread.modified", self._read_thread(curs, e.thread_id)),))
+        if isinstance(e, Thread.Deleted):
+            body = {"id": e.thread_id, "object": "thread.deleted", "deleted": True}
+            return Change(version, (("thread.deleted", body),), final=True)
+        if isinstance(e, Thread.MessageCreated):
+            message = message_as_created(e)
+            if e.status == IN_PROGRESS:
+                return Change(version, (("thread.message.created", message), ("thread.message.in_progress", message)))
+            return Change(version, (("thread.message.created", message),))
+        if isinstance(e, Thread.MessageDeltaAppended):
+            delta = {"id": e.message_id, "object": "thread.message.delta", "delta": {"content": e.content}}
+            return Change(version, (("thread.message.delta", delta),))
+        names = {
+            Thread.MessageCompleted: "thread.message.completed",
+            Thread.MessageMarkedIncomplete: "thread.message.incomplete",
+            Thread.MessageModified: "thread.message.modified",
+        }
+        name = names.get(type(e))
+        if name is not None:
+            return Change(version, ((name, self._read_message(curs, e.thread_id, e.message_id)),))
+        if isinstance(e, Thread.MessageDeleted):
+            body = {"id": e.message_id, "object": "thread.message.deleted", "deleted": True}
+            return Change(version, (("thread.message.deleted", body),))
+        return Change(version, ())  # an event the stream does not show: its position still advances
+
+    def _read_thread(self, curs: Cursor, thread_id: str) -> dict[str, Any]:
+        curs.execute(self._thread, (thread_id,))
+        row = curs.fetchone()
+        return {"id": thread_id, "object": "thread"} if row is None else render_thread(row)
+
+    def _read_message(self, curs: Cursor, thread_id: str, message_id: str) -> dict[str, Any]:
+        curs.execute(self._message, (message_id, thread_id))
+        row = curs.fetchone()
+        return {"id": message_id, "object": "thread.message"} if row is None else render_message(row)

@@ -1,0 +1,1 @@
+"""What keeps projections up to date: the worker, catch-up, rebuild, verify, status and setup."""

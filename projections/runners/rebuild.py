@@ -1,0 +1,168 @@
+"""Rebuild a projection beside its live tables and take over atomically; verify one against a scratch copy."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from projections.messages.projector import MESSAGES_PROJECTION
+from projections.messages.tables import forget_position, lock_position, read_position, record_position
+from projections.registry import PROJECTIONS, Projection, inline_projections, projection
+from projections.runners.catch_up import Progress, apply_until, catch_up, chase, log_reader
+from projections.runners.page_writer import building_copy
+from projections.storage.database import retry_deadlocks
+from projections.storage.locks import holding
+from projections.storage.sql import Cursor
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+    from projections.storage.database import Database
+    from projections.store import MessageStore
+
+REBUILD_SUFFIX = "_rebuild"
+VERIFY_SUFFIX = "_verify"
+PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Rows of one table that only the live view has, and rows only the fresh build has."""
+
+    table: str
+    only_live: int
+    only_fresh: int
+
+
+def rebuild(
+    database: Database, app: Application[Any], target: Projection, progress: Progress | None = None, *, page: int = PAGE
+) -> int:
+    """Rebuild ``target`` from the whole log and swap it in; return the number of events applied.
+
+    The copy is built in tables beside the live ones (suffix ``_rebuild``) page by page, each page
+    one transaction with its position, so a rebuild that was killed resumes where it stopped. The
+    last events are applied with new events held back, and the copy takes the live tables' names
+    in that same transaction: readers see the old view or the new one, never a broken one.
+    """
+    with holding(database, f"rebuild-{target.name}"), building_copy(database):
+        return _rebuild(database, app, target, progress, page)
+
+
+def _rebuild(
+    database: Database, app: Application[Any], target: Projection, progress: Progress | None, page: int
+) -> int:
+    dialect = database.dialect
+    shadow_name = target.name + REBUILD_SUFFIX
+    shadow = target.generation(dialect, REBUILD_SUFFIX)
+    projector = target.build(dialect, REBUILD_SUFFIX)
+    reader = log_reader(app, target.handles(dialect))
+    with database.transaction() as curs:
+        position = read_position(curs, dialect, shadow_name)
+        if position is None:  # nothing to resume: start from an empty copy
+            shadow.drop(curs)
+        # Secondary indexes cost less built once at the end than kept up row by row.
+        getattr(shadow, "create_tables", shadow.create)(curs)
+    start = position = position or 0
+    if progress is not None:
+        progress(start, reader.head())
+    applied = chase(database, reader, projector, shadow_name, page, progress)
+    if dialect.name == "postgres":  # indexes are renamed at the swap; SQLite builds the live ones there
+        with database.transaction() as curs:
+            getattr(shadow, "create_indexes", shadow.create)(curs)
+        applied += chase(database, reader, projector, shadow_name, page, progress)
+    with database.transaction(lock_events=True) as curs:
+        lock_position(curs, dialect, target.name)  # the worker waits for us
+        position = read_position(curs, dialect, shadow_name) or start
+        head = reader.head()
+        applied += apply_until(curs, reader, projector, position, head, page)
+        shadow.replace(curs, target.generation(dialect))
+        record_position(curs, dialect, target.name, head, int(time.time()))
+        forget_position(curs, dialect, shadow_name)
+    if progress is not None:
+        progress(head, head)
+    return applied
+
+
+def verify(
+    database: Database, app: Application[Any], target: Projection, progress: Progress | None = None, *, page: int = PAGE
+) -> list[Difference]:
+    """Build ``target`` from scratch into scratch tables, compare them with the live ones, drop them.
+
+    Returns the tables that differ (empty when the live view is exactly what the log says). The
+    comparison runs with new events held back, at the live projection's own position.
+    """
+    dialect = database.dialect
+    scratch_name = target.name + VERIFY_SUFFIX
+    scratch = target.generation(dialect, VERIFY_SUFFIX)
+    projector = target.build(dialect, VERIFY_SUFFIX)
+    reader = log_reader(app, target.handles(dialect))
+    with holding(database, f"verify-{target.name}"), building_copy(database):
+        with database.transaction() as curs:
+            scratch.drop(curs)
+            forget_position(curs, dialect, scratch_name)
+            scratch.create(curs)
+            stop = read_position(curs, dialect, target.name) or 0
+        if progress is not None:
+            progress(0, stop)
+        catch_up(database, reader, projector, 0, page, progress, stop=stop)
+        with database.transaction(lock_events=True) as curs:
+            live_position = lock_position(curs, dialect, target.name)
+            position = read_position(curs, dialect, scratch_name) or 0
+            apply_until(curs, reader, projector, position, live_position, page)
+            differences = [
+                _compare(curs, fresh, current)
+                for fresh, current in zip(
+                    target.table_names(dialect, VERIFY_SUFFIX), target.table_names(dialect), strict=True
+                )
+            ]
+            scratch.drop(curs)
+            forget_position(curs, dialect, scratch_name)
+    return [d for d in differences if d.only_live or d.only_fresh]
+
+
+def setup_projections(database: Database, app: Application[Any]) -> None:
+    """Create every registered projection's live tables, and backfill the inline ones that never ran."""
+
+    def create() -> None:
+        with database.setup_lock(), database.transaction() as curs:
+            for target in PROJECTIONS:
+                target.generation(database.dialect).create(curs)
+
+    retry_deadlocks(create)
+    backfill_inline(database, app)
+
+
+def backfill_inline(database: Database, app: Application[Any]) -> None:
+    """Give every inline projection that never ran the whole log before the writer feeds it.
+
+    A new store records its (empty) starting point; an inline projection added to an existing store
+    is rebuilt, once, by whichever process gets there first.
+    """
+    dialect = database.dialect
+    for target in inline_projections():
+        with database.read() as curs:
+            if read_position(curs, dialect, target.name) is not None:
+                continue
+        with holding(database, f"rebuild-{target.name}"):
+            with database.transaction(lock_events=True) as curs:
+                if read_position(curs, dialect, target.name) is not None:
+                    continue
+                if not app.recorder.max_notification_id():
+                    record_position(curs, dialect, target.name, 0, int(time.time()))
+                    continue
+            with building_copy(database):
+                _rebuild(database, app, target, None, PAGE)
+
+
+def rebuild_messages_view(store: MessageStore, progress: Progress | None = None, *, page: int = PAGE) -> int:
+    """Rebuild the thread and message views the API serves (see ``rebuild``)."""
+    return rebuild(store.database, store.app, projection(MESSAGES_PROJECTION), progress, page=page)
+
+
+def _compare(curs: Cursor, fresh: str, live: str) -> Difference:
+    counts = []
+    for a, b in ((live, fresh), (fresh, live)):
+        curs.execute(f"SELECT COUNT(*) AS n FROM (SELECT * FROM {a} EXCEPT SELECT * FROM {b}) AS d")
+        counts.append(int(curs.fetchone()["n"]))
+    return Difference(live, counts[0], counts[1])

@@ -1,0 +1,1 @@
+"""Storage adapters: one per database, and the event log, locks and bulk writes they share."""

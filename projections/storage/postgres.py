@@ -1,0 +1,175 @@
+"""PostgreSQL: the production database, shared by any number of API processes and workers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.rows import dict_row
+from psycopg.sql import SQL, Composable, Identifier
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from projections.storage.batch import COPY_THRESHOLD
+from projections.storage.database import Database, DatabaseUnavailable
+from projections.storage.signal import EventSignal
+from projections.storage.sql import POSTGRES, Cursor
+
+APPLICATION_NAME = "msgstore"
+EVENTS_TABLE = f"{APPLICATION_NAME}_events"
+SETUP_LOCK_KEY = 0x6D736773_01  # "msgs", 1: creating the schema
+
+InlineHook = Callable[[Any, Sequence[int]], None]
+
+
+class InlinePostgresRecorder(PostgresApplicationRecorder):
+    """Records events and, in the same transaction, whatever the ``inline`` hook writes."""
+
+    _lock_sql: list[bytes] | None = None  # the lock statements, rendered by the first batch
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        inline: InlineHook | None = kwargs.get("inline")
+        # In pipeline mode a statement whose result nobody reads goes out without waiting for the answer:
+        # a batch costs a round trip per read (the event ids; answers read back from the views), not one
+        # per statement. COPY, which large batches use, cannot run in a pipeline (nor do they need one).
+        pipelined = len(stored_events) < COPY_THRESHOLD
+        with (
+            self.datastore.get_connection() as conn,
+            conn.pipeline() if pipelined else nullcontext(),
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            if self._lock_sql is None:
+                self._render_statements(conn)
+            ids: list[int] = []
+            if stored_events:
+                # Takes the table lock, notifies listeners and inserts, returning notification ids.
+                self._insert_stored_events(curs, stored_events)
+                ids = [row["notification_id"] for row in curs.fetchall()]
+            if inline is not None:
+                inline(curs, ids)
+        return ids
+
+    def _render_statements(self, conn: Any) -> None:
+        """Render the lock statements to bytes once, not on every batch."""
+        composed = [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
+        self._lock_sql = [_render(statement, conn) for statement in composed]
+
+    def _lock_table(self, curs: Any) -> None:
+        # The lock timeout, the table lock and the notification, one statement each: in a pipeline they
+        # travel with the insert; outside one they cost a round trip each only for large batches.
+        for statement in self._lock_sql or []:
+            curs.execute(statement)
+
+    def _notify_channel(self, curs: Any) -> None:
+        pass
+
+
+class PostgresDatabase(Database):
+    """A PostgreSQL database reached through a connection pool."""
+
+    dialect = POSTGRES
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.conninfo = url.replace("postgres://", "postgresql://", 1)
+        self._pool = ConnectionPool(
+            self.conninfo,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            open=False,
+            name="msgstore-read",
+        )
+        self._pool_size = pool_size
+        self._open_lock = threading.Lock()
+
+    def application_env(self) -> dict[str, str]:
+        parts = urlsplit(self.conninfo)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            # Only the writer thread and occasional log reads use these; the views have their own pool.
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "4",
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+            "POSTGRES_PRE_PING": "y",
+            "APPLICATION_RECORDER_TOPIC": "projections.storage.postgres:InlinePostgresRecorder",
+        }
+
+    def _open(self) -> None:
+        if not self._pool.closed:
+            return
+        with self._open_lock:
+            if not self._pool.closed:
+                return
+            try:
+                self._pool.open(wait=True, timeout=10)
+            except PoolTimeout:
+                raise DatabaseUnavailable(
+                    f"Cannot connect to PostgreSQL at {self._safe_url()}: is it running?"
+                ) from None
+
+    def _safe_url(self) -> str:
+        parts = urlsplit(self.conninfo)
+        return f"{parts.hostname}:{parts.port or 5432}/{parts.path.lstrip('/')}"
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        self._open()
+        try:
+            with self._pool.connection(timeout=30) as conn, conn.cursor() as curs:
+                yield curs
+        except (psycopg.OperationalError, PoolTimeout) as e:
+            raise DatabaseUnavailable(str(e)) from None
+
+    @contextmanager
+    def transaction(self, *, lock_events: bool = False) -> Iterator[Cursor]:
+        self._open()
+        with self._pool.connection(timeout=30) as conn, conn.transaction(), conn.cursor() as curs:
+            if lock_events:
+                curs.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
+            yield curs
+
+    def listen_for_events(self, signal: EventSignal, stopping: threading.Event) -> None:
+        # The recorder sends NOTIFY on the events table's channel in every insert transaction.
+        with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f"LISTEN {EVENTS_TABLE}")
+            signal.notify()  # anything recorded while we were not listening
+            while not stopping.is_set():
+                for _ in conn.notifies(timeout=0.5, stop_after=1):
+                    signal.notify()
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        # Concurrent CREATE TABLE IF NOT EXISTS can fail in PostgreSQL: let one process at a time create.
+        self._open()
+        with self._pool.connection(timeout=30) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _render(statement: object, conn: Any) -> bytes:
+    if isinstance(statement, Composable):
+        return statement.as_bytes(conn)
+    if isinstance(statement, str):
+        return statement.encode()
+    if isinstance(statement, bytes):
+        return statement
+    raise TypeError(f"cannot render {statement!r}")

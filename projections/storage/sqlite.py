@@ -1,0 +1,143 @@
+"""SQLite: the embedded default, one file holding the event log and the views."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from projections.storage.database import Database, DatabaseUnavailable
+from projections.storage.signal import EventSignal
+from projections.storage.sql import SQLITE, Cursor
+
+BUSY_TIMEOUT_SECONDS = 30
+POLL_SECONDS = 0.02
+
+InlineHook = Callable[[Any, Sequence[int]], None]
+
+
+class InlineSQLiteRecorder(SQLiteApplicationRecorder):
+    """Records events and, in the same transaction, whatever the ``inline`` hook writes."""
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        inline: InlineHook | None = kwargs.get("inline")
+        with self.datastore.transaction(commit=True) as c:
+            ids = list(self._insert_events(c, stored_events) or [])
+            if inline is not None:
+                inline(_RowCursor(c), ids)
+        return ids
+
+
+class _RowCursor:
+    """Adapts eventsourcing's SQLite cursor wrapper to the plain DB-API calls the views make."""
+
+    def __init__(self, cursor: SQLiteCursor) -> None:
+        self._cursor = cursor
+
+    def execute(self, query: Any, params: Any = ()) -> Any:
+        return self._cursor.execute(query, params)
+
+    def executemany(self, query: Any, params_seq: Any) -> Any:
+        return self._cursor.executemany(query, params_seq)
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> Any:
+        return self._cursor.fetchall()
+
+
+class SQLiteDatabase(Database):
+    """A SQLite file in WAL mode; readers use one connection per thread."""
+
+    dialect = SQLITE
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # sqlite:///relative/path.db or sqlite:////absolute/path.db, as SQLAlchemy spells them.
+        path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+        if not path or ":memory:" in path:
+            msg = "SQLite needs a file: use sqlite:///relative/path.db or sqlite:////absolute/path.db."
+            raise ValueError(msg)
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def application_env(self) -> dict[str, str]:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(self.path),
+            "SQLITE_LOCK_TIMEOUT": str(BUSY_TIMEOUT_SECONDS),
+            "APPLICATION_RECORDER_TOPIC": "projections.storage.sqlite:InlineSQLiteRecorder",
+        }
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(
+                    self.path,
+                    isolation_level=None,
+                    check_same_thread=False,
+                    timeout=BUSY_TIMEOUT_SECONDS,
+                )
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.Error as e:
+                raise DatabaseUnavailable(f"Cannot open SQLite file {self.path}: {e}") from None
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        curs = self._connection().cursor()
+        try:
+            yield curs
+        finally:
+            curs.close()
+
+    @contextmanager
+    def transaction(self, *, lock_events: bool = False) -> Iterator[Cursor]:
+        conn = self._connection()
+        curs = conn.cursor()
+        # IMMEDIATE takes the write lock now, which is what keeps events out meanwhile.
+        curs.execute("BEGIN IMMEDIATE")
+        try:
+            yield curs
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+        finally:
+            curs.close()
+
+    def listen_for_events(self, signal: EventSignal, stopping: threading.Event) -> None:
+        # data_version changes when another connection commits to the file.
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
+        try:
+            seen = conn.execute("PRAGMA data_version").fetchone()[0]
+            while not stopping.wait(POLL_SECONDS):
+                version = conn.execute("PRAGMA data_version").fetchone()[0]
+                if version != seen:
+                    seen = version
+                    signal.notify()
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

@@ -1,0 +1,68 @@
+"""Answers to writes: read from the views in the write transaction (a batch's in one query), or from the event."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from projections.messages.projector import seconds
+from projections.messages.view import MessagesView
+from projections.storage.sql import Cursor
+
+
+class MessageRender:
+    """Renders one message as the view holds it once the batch's events are applied.
+
+    The writer calls ``prefetch`` with every such render of a batch before calling them, so a batch of
+    N writes reads its N answers with one query rather than N round trips.
+    """
+
+    def __init__(self, view: MessagesView, tenant: str, thread_id: str, message_id: str) -> None:
+        self.view = view
+        self.key = (tenant, thread_id, message_id)
+        self._body: dict[str, Any] | None = None
+        self._prefetched = False
+
+    @classmethod
+    def prefetch(cls, curs: Cursor, renders: Sequence[MessageRender]) -> None:
+        """Read the messages of all ``renders`` at once."""
+        by_view: dict[int, list[MessageRender]] = {}
+        for render in renders:
+            by_view.setdefault(id(render.view), []).append(render)
+        for group in by_view.values():
+            found = group[0].view.messages(curs, [r.key for r in group])
+            for render in group:
+                render._body = found.get(render.key)
+                render._prefetched = True
+
+    def __call__(self, curs: Cursor) -> tuple[int, Any]:
+        if not self._prefetched:
+            tenant, thread_id, message_id = self.key
+            self._body = self.view.message(curs, tenant, thread_id, message_id)
+        return 200, self._body
+
+
+class CreatedRender:
+    """Renders what a command created from the event that created it: the view row it projects to, rendered.
+
+    Nothing later in the same batch can change it (no other request knows its id before this answer),
+    so the answer equals a read of the view, without the read.
+    """
+
+    def __init__(self, render: Callable[[Any], dict[str, Any]], row: Callable[[Any, int], Any]) -> None:
+        self.render = render
+        self.row = row
+        self.event: Any = None  # set when the command executes (again, on a retry)
+
+    def __call__(self, _: Cursor) -> tuple[int, Any]:
+        return 200, self.render(self.row(vars(self.event), seconds(self.event)))
+
+
+def prefetch_all(curs: Cursor, renders: Sequence[Any]) -> None:
+    """Let every kind of render that can read its answers together do so (see ``MessageRender.prefetch``)."""
+    kinds: dict[type[Any], list[Any]] = {}
+    for render in renders:
+        if hasattr(type(render), "prefetch"):
+            kinds.setdefault(type(render), []).append(render)
+    for kind, group in kinds.items():
+        kind.prefetch(curs, group)

@@ -1,0 +1,297 @@
+"""A writer thread that coalesces concurrent commands into one transaction, retrying conflicts."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from domain.application import ThreadsApplication
+from domain.errors import DomainError
+from domain.ids import thread_uuid
+from domain.thread import Thread
+from projections.messages.projector import InlineProjector
+from projections.storage.database import Database, IdempotencyConflict
+from projections.storage.sql import Cursor
+from projections.write.aggregates import ThreadCache
+from projections.write.renders import prefetch_all
+
+log = logging.getLogger("msgstore.writer")
+
+MAX_ATTEMPTS = 30
+
+
+class ConcurrencyConflict(Exception):
+    """A command kept losing optimistic-concurrency races and gave up."""
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """The key a client sent with a request, and a fingerprint of the request."""
+
+    tenant: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer to a write: HTTP status and body, and the fingerprint it was recorded under."""
+
+    status: int
+    body: Any
+    fingerprint: str | None = None
+    replayed: bool = False
+
+
+@dataclass(eq=False)
+class Command:
+    """A change to one thread: ``execute`` applies it, ``render`` answers it inside the transaction."""
+
+    thread_id: str
+    execute: Callable[[Thread | None], Thread]
+    render: Callable[[Cursor], tuple[int, Any]]
+    idempotency: Idempotency | None = None
+    future: Future[Outcome] = field(default_factory=Future)
+    outcome: Outcome | None = None
+
+
+class Writer:
+    """Owns the aggregates of this process and is the only thread that changes them.
+
+    Commands waiting while a transaction commits form the next batch: one transaction records
+    all their events and view changes. A conflict with another process (optimistic concurrency)
+    or an idempotency race sends the batch's commands through one at a time, each on a fresh
+    aggregate, retried until it applies or is refused by a rule.
+    """
+
+    def __init__(
+        self,
+        app: ThreadsApplication,
+        database: Database,
+        projectors: Sequence[InlineProjector],
+        *,
+        max_batch: int = 256,
+        cache_size: int = 2000,
+        on_batch: Callable[[int], None] | None = None,
+    ) -> None:
+        self.app = app
+        self.database = database
+        self.projectors = projectors
+        self.max_batch = max_batch
+        self.cache_size = cache_size
+        self.on_batch = on_batch
+        self._threads = ThreadCache(app, cache_size, background_snapshots=database.dialect.name == "postgres")
+        self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="msgstore-writer", daemon=True)
+        self._started = False
+        self._lock = threading.Lock()
+
+    def submit(self, command: Command) -> Future[Outcome]:
+        """Queue a command; the future resolves once its events are committed."""
+        with self._lock:
+            if not self._started:
+                self._started = True
+                self._thread.start()
+        self._queue.put(command)
+        return command.future
+
+    def stop(self) -> None:
+        """Finish the queued commands, stop the thread, and write the snapshots it took."""
+        with self._lock:
+            if not self._started:
+                return
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self._threads.stop()
+
+    def wait_for_snapshots(self) -> None:
+        """Return once every snapshot taken so far is written (snapshots are written in the background)."""
+        self._threads.wait_for_snapshots()
+
+    # --- the writer thread ---------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self.max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            try:
+                self._process(batch)
+            except BaseException as e:  # never let the writer thread die with requests waiting
+                log.exception("writer batch failed")
+                for command in batch:
+                    if not command.future.done():
+                        command.future.set_exception(e)
+            if stop:
+                return
+
+    def _process(self, batch: list[Command], *, retry: bool = True) -> None:
+        touched: dict[UUID, Thread] = {}
+        fresh: set[UUID] = set()
+        accepted: list[Command] = []
+        alone: list[Command] = []
+        for command in batch:
+            uid = thread_uuid(command.thread_id)
+            aggregate = touched.get(uid)
+            if aggregate is None:
+                cached = uid in self._threads
+                aggregate = self._threads.load(uid, fresh=False)
+                if not cached:
+                    fresh.add(uid)
+            pending = len(aggregate.pending_events) if aggregate is not None else 0
+            try:
+                result = command.execute(aggregate)
+            except DomainError as e:
+                if command.idempotency is None and (uid in fresh or aggregate is None):
+                    command.future.set_exception(e)
+                else:
+                    # The cached aggregate may be stale, or this repeats a request the batch answers:
+                    # ask again, fresh, once the batch is committed.
+                    alone.append(command)
+                continue
+            except Exception:
+                if aggregate is not None and len(aggregate.pending_events) != pending:
+                    # Half-applied: give up on batching and let each command run alone.
+                    self._threads.evict(touched)
+                    for c in batch:
+                        if not c.future.done() and c not in alone:
+                            alone.append(c)
+                    accepted = []
+                    touched = {}
+                    break
+                alone.append(command)
+                continue
+            touched[uid] = result
+            accepted.append(command)
+        if accepted:
+            failure = self._save(touched, accepted)
+            if isinstance(failure, IntegrityError) and retry:
+                # Another process changed one of the threads since it was cached (they were evicted):
+                # once more as one batch, every thread read afresh, before going one by one.
+                self._process([c for c in batch if not c.future.done()], retry=False)
+                return
+            if failure is not None:
+                alone = [c for c in batch if c in accepted or c in alone]
+        for command in alone:
+            self._run_alone(command)
+
+    def _save(self, touched: dict[UUID, Thread], commands: list[Command]) -> Exception | None:
+        """Record a batch and answer its commands; return why it failed if it did and nobody was answered."""
+        events = [e for aggregate in touched.values() for e in aggregate.collect_events()]
+        try:
+            self._record(events, self._inline(events, commands))
+        except Exception as e:
+            self._threads.evict(touched)
+            if len(commands) == 1 and not isinstance(e, (IntegrityError, IdempotencyConflict)):
+                commands[0].future.set_exception(e)
+                return None
+            log.debug("batch of %d failed (%s)", len(commands), e)
+            return e
+        for uid, aggregate in touched.items():
+            self._threads.remember(uid, aggregate)
+        self._threads.snapshot(touched.values())
+        if self.on_batch is not None:
+            self.on_batch(len(events))
+        for command in commands:
+            assert command.outcome is not None
+            command.future.set_result(command.outcome)
+        return None
+
+    def _record(self, events: Sequence[Any], inline: Callable[[Cursor, Sequence[int]], None]) -> None:
+        # Straight to the event store: Application.save() would check each event against a runtime
+        # protocol (tens of microseconds an event) to tell events from aggregates.
+        self.app.events.put(events, inline=inline)
+
+    def _inline(self, events: Sequence[Any], commands: list[Command]) -> Callable[[Cursor, Sequence[int]], None]:
+        def inline(curs: Cursor, ids: Sequence[int]) -> None:
+            now = int(time.time())
+            for projector in self.projectors:
+                projector.apply(curs, events, ids[-1] if ids else None, now)
+            prefetch_all(curs, [command.render for command in commands])
+            for command in commands:
+                status, body = command.render(curs)
+                idem = command.idempotency
+                if idem is not None:
+                    self.database.remember_response(curs, idem.tenant, idem.key, idem.fingerprint, status, body, now)
+                command.outcome = Outcome(status, body, idem.fingerprint if idem else None)
+
+        return inline
+
+    def _run_alone(self, command: Command) -> None:
+        uid = thread_uuid(command.thread_id)
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                aggregate = self._threads.load(uid, fresh=True)
+                result = command.execute(aggregate)
+            except DomainError as e:
+                self._refuse(command, e)
+                return
+            except Exception as e:
+                self._threads.evict([uid])
+                command.future.set_exception(e)
+                return
+            events = list(result.collect_events())
+            try:
+                self._record(events, self._inline(events, [command]))
+            except IntegrityError:
+                self._threads.evict([uid])
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
+                continue
+            except IdempotencyConflict:
+                self._threads.evict([uid])
+                idem = command.idempotency
+                assert idem is not None
+                recalled = self.database.recall_response(idem.tenant, idem.key)
+                if recalled is None:
+                    continue
+                fingerprint, status, body = recalled
+                command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
+                return
+            except Exception as e:
+                self._threads.evict([uid])
+                command.future.set_exception(e)
+                return
+            self._threads.remember(uid, result)
+            self._threads.snapshot([result])
+            if self.on_batch is not None:
+                self.on_batch(len(events))
+            assert command.outcome is not None
+            command.future.set_result(command.outcome)
+            return
+        command.future.set_exception(
+            ConcurrencyConflict(f"Too many concurrent changes to thread '{command.thread_id}'.")
+        )
+
+    def _refuse(self, command: Command, error: DomainError) -> None:
+        """Refuse a command, unless a request with its idempotency key was answered meanwhile.
+
+        A retried delete finds the message already gone: its answer is the first request's.
+        """
+        idem = command.idempotency
+        recalled = self.database.recall_response(idem.tenant, idem.key) if idem is not None else None
+        if recalled is None:
+            command.future.set_exception(error)
+            return
+        fingerprint, status, body = recalled
+        command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
