@@ -55,7 +55,7 @@ class MessageStore:
             database.setup()
         tables = database.live_tables
         self.view = MessagesView(tables)
-        # Set by an API process on PostgreSQL: the hottest reads on its event loop (projections/messages/async_reads.py).
+        # Set by an API process on PostgreSQL: the hottest reads on its event loop (messages/async_reads.py).
         self.async_reads: AsyncReads | None = None
         setup_projections(database, self.app)  # every registered projection's tables; inline ones backfilled
         # Views updated in the transaction that records the events (read-your-writes): see projections/registry.py.

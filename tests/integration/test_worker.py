@@ -209,7 +209,7 @@ def test_the_worker_repairs_an_inline_projection_that_missed_events(
     fresh: MessageStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from domain.thread import Thread
-    from projections import worker as worker_module
+    from projections.runners import worker as worker_module
 
     populate(fresh, threads=2, messages=2)
     # An event recorded without the inline projections, as a process of an older version would.
