@@ -14,7 +14,7 @@ from api.errors import install_error_handlers
 from api.fastpath import FastPath, route_templates
 from api.metrics import RequestMetrics, observe_batch
 from api.middleware import AnswerFailures, Authenticate, LimitBody, RequestLog
-from api.openapi import install_openapi
+from api.openapi.document import install_openapi
 from api.request_text import check_request_text
 from api.responses import JSONBody
 from api.routes import analytics, history, messages, metrics, runtime, stream, threads

@@ -45,14 +45,14 @@ class Server:
             "MSGSTORE_API_KEYS": f"{API_KEY}:{TENANT}",
             "MSGSTORE_DATA_DIR": str(log_dir / "data"),
         } | env
-        command = [sys.executable, "-m", "api.cli", "serve", "--workers", str(workers)]
+        command = [sys.executable, "-m", "api.cli.main", "serve", "--workers", str(workers)]
         return cls("store", command, settings, log_dir)
 
     @classmethod
     def projection_worker(cls, database_url: str, log_dir: Path) -> Server:
         """``msgstore worker``: the asynchronous projections, in their own process (as docker-compose runs them)."""
         settings = {"MSGSTORE_DATABASE_URL": database_url, "MSGSTORE_DATA_DIR": str(log_dir / "data")}
-        return cls("worker", [sys.executable, "-m", "api.cli", "worker"], settings, log_dir, port=0)
+        return cls("worker", [sys.executable, "-m", "api.cli.main", "worker"], settings, log_dir, port=0)
 
     @classmethod
     def baseline(cls, database_url: str, log_dir: Path, *, workers: int = 1) -> Server:

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import cli
+from api.cli.main import cli
 from domain.ids import key_identifier
 from projections.history.queries import PointInTime
 from projections.store import MessageStore, NewMessage

@@ -141,7 +141,7 @@ def test_the_rebuild_command(fresh: MessageStore) -> None:
     rows, answers = snapshot(fresh), served(fresh, threads)
     env = dict(os.environ, MSGSTORE_DATABASE_URL=fresh.database.url)
     done = subprocess.run(
-        [sys.executable, "-m", "api.cli", "projections", "rebuild"],
+        [sys.executable, "-m", "api.cli.main", "projections", "rebuild"],
         env=env,
         capture_output=True,
         text=True,

@@ -152,7 +152,7 @@ def test_two_workers_one_works_the_other_stands_by_and_takes_over(fresh: Message
 def start_worker_process(store: MessageStore, batch: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ, MSGSTORE_DATABASE_URL=store.database.url)
     return subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "worker", "--batch-size", str(batch)],
+        [sys.executable, "-m", "api.cli.main", "worker", "--batch-size", str(batch)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

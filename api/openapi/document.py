@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.deps import MAX_IDEMPOTENCY_KEY
-from api.openapi_objects import OBJECTS, answer_schema
+from api.openapi.objects import OBJECTS, answer_schema
 from api.routes.history import MAX_VERSION
 
 ERROR = {

@@ -10,8 +10,8 @@ import uvicorn
 from rich.console import Console
 
 from api.auth import generated_key
-from api.history_cli import register as register_history
-from api.projections_cli import register as register_projections
+from api.cli.history import register as register_history
+from api.cli.projections import register as register_projections
 from api.settings import Settings
 
 cli = typer.Typer(

@@ -1,0 +1,1 @@
+"""The ``msgstore`` command line: serving, the projections, and the audit history."""
