@@ -13,7 +13,8 @@ from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread
 from domain.thread import Actor, Thread
 from projections.history.queries import History
 from projections.messages.async_reads import AsyncReads
-from projections.messages.projector import InlineProjector, message_row, thread_row
+from projections.messages.projector import message_row, thread_row
+from projections.projection import Projector
 from projections.messages.view import MessagesView, Page, render_message, render_thread
 from projections.registry import inline_projections
 from projections.runners.rebuild import setup_projections
@@ -59,7 +60,7 @@ class MessageStore:
         self.async_reads: AsyncReads | None = None
         setup_projections(database, self.app)  # every registered projection's tables; inline ones backfilled
         # Views updated in the transaction that records the events (read-your-writes): see projections/registry.py.
-        self.inline_projectors: list[InlineProjector] = [p.build(database.dialect) for p in inline_projections()]
+        self.inline_projectors: list[Projector] = [p.build(database.dialect) for p in inline_projections()]
         self.projector = self.inline_projectors[0]
         self.history = History(self)  # the audit history (projected inline through the registry)
         self.signal = EventSignal()

@@ -8,9 +8,9 @@ from datetime import UTC
 from typing import Any
 
 from domain.thread import Thread
-from projections.messages.projector import seconds
-from projections.messages.tables import record_position
 from projections.storage.batch import RowBatch, Table
+from projections.storage.columns import seconds
+from projections.storage.positions import record_position
 from projections.storage.sql import Cursor, Dialect
 
 ANALYTICS_PROJECTION = "analytics"

@@ -16,8 +16,8 @@ from domain.content import apply_delta
 from domain.thread import COMPLETED, INCOMPLETE, Thread
 from projections.history.state import HistoryBatch, State, microseconds
 from projections.history.tables import HISTORY_PROJECTION, HistoryTables
-from projections.messages.projector import seconds
-from projections.messages.tables import record_position
+from projections.storage.columns import seconds
+from projections.storage.positions import record_position
 from projections.storage.sql import Cursor
 
 Change = Callable[[State, Any], State]

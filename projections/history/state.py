@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 
 from projections.history.tables import HistoryTables
-from projections.messages.projector import dumps
 from projections.storage.batch import Table, insert_rows, run
+from projections.storage.columns import dumps
 from projections.storage.sql import Cursor
 
 State = dict[str, Any]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
 from domain.content import apply_delta
 from domain.thread import COMPLETED, INCOMPLETE, Thread
-from projections.messages.tables import ViewTables, record_position
+from projections.messages.tables import ViewTables
 from projections.storage.batch import Row, RowBatch, Table
+from projections.storage.columns import dumps, seconds
 from projections.storage.events import EventFields
+from projections.storage.positions import record_position
 from projections.storage.sql import Cursor
 
 MESSAGES_PROJECTION = "messages"
@@ -49,23 +51,6 @@ MESSAGE_COLUMNS = (
 Fields = dict[str, Any]
 """An event's attributes as ``vars(event)`` holds them (the time is passed apart, in Unix seconds)."""
 Handler = Callable[[RowBatch, Fields, int], None]
-
-
-class InlineProjector(Protocol):
-    """Anything that changes views from events inside the transaction that records them."""
-
-    def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
-        """Apply ``events`` (the last at ``position`` in the log) in the caller's transaction."""
-
-
-def dumps(value: Any) -> str:
-    """Serialize a JSON value for a text column."""
-    return orjson.dumps(value).decode()
-
-
-def seconds(event: Any) -> int:
-    """Return the event's time in Unix seconds."""
-    return int(event.timestamp.timestamp())
 
 
 class MessagesProjector:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from projections.messages.tables import lock_position, read_position
 from projections.runners.page_writer import PageWriter, ReadsAfterWrites
 from projections.storage.events import EventReader, Page
+from projections.storage.positions import lock_position, read_position
 from projections.storage.sql import Cursor
 from projections.storage.stored_events import StoredLog, StoredPage
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from projections.messages.projector import MESSAGES_PROJECTION
-from projections.messages.tables import forget_position, lock_position, read_position, record_position
-from projections.registry import PROJECTIONS, Projection, inline_projections, projection
+from projections.projection import Projection
+from projections.registry import PROJECTIONS, inline_projections, projection
 from projections.runners.catch_up import Progress, apply_until, catch_up, chase, log_reader
 from projections.runners.page_writer import building_copy
 from projections.storage.database import retry_deadlocks
 from projections.storage.locks import holding
+from projections.storage.positions import forget_position, lock_position, read_position, record_position
 from projections.storage.sql import Cursor
 
 if TYPE_CHECKING:

@@ -6,10 +6,11 @@ import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from projections.messages.tables import POSITIONS_TABLE
-from projections.registry import PROJECTIONS, Projection
+from projections.projection import Projection
+from projections.registry import PROJECTIONS
 from projections.runners.rebuild import REBUILD_SUFFIX
 from projections.storage.events import EventReader
+from projections.storage.positions import POSITIONS_TABLE
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from projections.messages.tables import read_position
-from projections.registry import Projection
+from projections.projection import Projection
 from projections.runners.catch_up import apply_next
 from projections.storage.events import EventReader
+from projections.storage.positions import read_position
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application

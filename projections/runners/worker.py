@@ -9,12 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from projections.messages.tables import read_position
-from projections.registry import Projection, async_projections, inline_projections
+from projections.projection import Projection
+from projections.registry import async_projections, inline_projections
 from projections.runners.catch_up import apply_next
 from projections.runners.rebuild import rebuild
 from projections.storage.events import EventReader
 from projections.storage.locks import try_lock
+from projections.storage.positions import read_position
 from projections.storage.signal import EventSignal
 
 if TYPE_CHECKING:

@@ -11,7 +11,8 @@ from typing import Any
 
 import orjson
 
-from projections.messages.tables import ViewTables, create_positions_table
+from projections.messages.tables import ViewTables
+from projections.storage.positions import create_positions_table
 from projections.storage.signal import EventSignal
 from projections.storage.sql import Cursor, Dialect
 

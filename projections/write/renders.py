@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from projections.messages.projector import seconds
 from projections.messages.view import MessagesView
+from projections.storage.columns import seconds
 from projections.storage.sql import Cursor
 
 

@@ -19,7 +19,7 @@ from domain.application import ThreadsApplication
 from domain.errors import DomainError
 from domain.ids import thread_uuid
 from domain.thread import Thread
-from projections.messages.projector import InlineProjector
+from projections.projection import Projector
 from projections.storage.database import Database, IdempotencyConflict
 from projections.storage.sql import Cursor
 from projections.write.aggregates import ThreadCache
@@ -78,7 +78,7 @@ class Writer:
         self,
         app: ThreadsApplication,
         database: Database,
-        projectors: Sequence[InlineProjector],
+        projectors: Sequence[Projector],
         *,
         max_batch: int = 256,
         cache_size: int = 2000,

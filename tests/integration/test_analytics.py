@@ -166,7 +166,10 @@ def test_daily_and_thread_numbers_match_the_hand_count(fresh: MessageStore, spli
         assert [r["tenant"] for r in daily_for_all(fresh.database.dialect, curs)] == ["alpha", "alpha", "beta"]
         curs.execute(f"SELECT * FROM {tables.threads} ORDER BY thread_id")
         threads = {row["thread_id"]: dict(row) for row in curs.fetchall()}
-    stamp = lambda d, h, m: int(at(d, h, m).timestamp())  # noqa: E731
+
+    def stamp(day: int, hour: int, minute: int) -> int:
+        return int(at(day, hour, minute).timestamp())
+
     assert threads["thread_1"] == {
         "thread_id": "thread_1",
         "tenant": "alpha",

@@ -44,7 +44,7 @@ def recorded_ids(database_url: str, thread_id: str) -> set[str]:
     """Message ids in the event log, read by a store opened afresh (what survives this process)."""
     reader = MessageStore.open(database_url)
     try:
-        thread = reader.app.repository.get(thread_uuid(thread_id))
+        thread: object = reader.app.repository.get(thread_uuid(thread_id))
         assert isinstance(thread, Thread)
         return set(thread.messages)
     finally:

@@ -15,11 +15,11 @@ from domain.ids import key_identifier
 from projections.history.projector import HistoryProjector
 from projections.history.queries import History, InvalidPointInTime, PointInTime, instant_us
 from projections.history.tables import HistoryTables
-from projections.messages.tables import read_position
 from projections.messages.view import UnknownCursor
 from projections.registry import projection
 from projections.runners.rebuild import rebuild, verify
 from projections.runners.worker import ProjectionWorker
+from projections.storage.positions import read_position
 from projections.store import MessageStore, NewMessage
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}

@@ -17,10 +17,11 @@ import pytest
 
 from domain.ids import key_identifier
 from projections.analytics.projector import ANALYTICS_PROJECTION, AnalyticsProjector, AnalyticsTables
-from projections.messages.tables import forget_position, read_position
-from projections.registry import ASYNC, Projection, projection
+from projections.projection import ASYNC, Projection
+from projections.registry import projection
 from projections.runners.rebuild import verify
 from projections.runners.worker import ProjectionWorker
+from projections.storage.positions import forget_position, read_position
 from projections.store import MessageStore, NewMessage
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}

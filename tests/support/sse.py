@@ -24,7 +24,8 @@ class Event:
 
 def events(lines: Iterator[str], last_id: str = "") -> Iterator[Event | str]:
     """Yield events, and comment lines (without the colon) as plain strings; ``last_id`` is the id resumed from."""
-    name, data, sets_id = "message", [], False
+    name, sets_id = "message", False
+    data: list[str] = []
     for line in lines:
         if not line:
             if data:

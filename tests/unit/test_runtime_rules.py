@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from domain.content import apply_delta, check_delta
 from domain.errors import InvalidTransition, MessageNotFound
 from domain.ids import key_identifier, new_message_id, new_thread_id
 from domain.thread import COMPLETED, IN_PROGRESS, INCOMPLETE, Thread
+from tests.support.events import ThreadEvent, collect
 
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
 
@@ -35,8 +37,8 @@ def thread_with(status: str = IN_PROGRESS, content: list[dict[str, Any]] | None 
     return thread, message_id
 
 
-def replay(events: list[Any]) -> Thread:
-    aggregate: Any = None
+def replay(events: Sequence[ThreadEvent]) -> Thread:
+    aggregate: Thread | None = None
     for event in events:
         aggregate = event.mutate(aggregate)
     assert isinstance(aggregate, Thread)
@@ -48,10 +50,10 @@ def test_a_streamed_message_records_one_event_per_delta_and_one_to_finish() -> N
     thread.append_to_message(message_id, [text(0, "Hel")], RUNTIME)
     thread.append_to_message(message_id, [text(0, "lo"), {"index": 1, "type": "refusal", "refusal": "no"}], RUNTIME)
     thread.complete_message(message_id, RUNTIME)
-    events = thread.collect_events()
+    events = collect(thread)
     kinds = [type(e).__name__ for e in events]
     assert kinds == ["Created", "MessageCreated", "MessageDeltaAppended", "MessageDeltaAppended", "MessageCompleted"]
-    assert all(e.actor == RUNTIME and e.thread_id == thread.thread_id for e in events[1:])  # type: ignore[attr-defined]
+    assert all(e.actor == RUNTIME and e.thread_id == thread.thread_id for e in events[1:])
     replayed = replay(events)
     assert replayed.messages == {message_id: COMPLETED} and replayed.open_blocks == {}
 
@@ -59,7 +61,7 @@ def test_a_streamed_message_records_one_event_per_delta_and_one_to_finish() -> N
 def test_marking_incomplete_records_the_reason() -> None:
     thread, message_id = thread_with()
     thread.mark_message_incomplete(message_id, "max_tokens", RUNTIME)
-    events = thread.collect_events()
+    events = collect(thread)
     assert isinstance(events[-1], Thread.MessageMarkedIncomplete) and events[-1].reason == "max_tokens"
     assert replay(events[:-1]).open_blocks == {message_id: []}  # while open, the aggregate knows its blocks
     assert replay(events).messages == {message_id: INCOMPLETE} and replay(events).open_blocks == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
 from domain.ids import key_identifier, new_message_id, new_thread_id, thread_uuid
 from domain.thread import DELETED, Thread
+from tests.support.events import ThreadEvent, collect
 
 ALICE = {"tenant": "alpha", "key_id": key_identifier("sk-alice")}
 BOB = {"tenant": "beta", "key_id": key_identifier("sk-bob")}
@@ -32,8 +34,8 @@ def add_message(thread: Thread, actor: dict[str, str] = ALICE, message_id: str |
     return message_id
 
 
-def replay(events: list[Any]) -> Thread:
-    aggregate: Any = None
+def replay(events: Sequence[ThreadEvent]) -> Thread:
+    aggregate: Thread | None = None
     for event in events:
         aggregate = event.mutate(aggregate)
     assert isinstance(aggregate, Thread)
@@ -70,7 +72,7 @@ def test_a_life_of_a_thread_is_a_sequence_of_past_tense_events() -> None:
     thread.delete_message(second, ALICE)
     thread.modify({"b": "2"}, None, ALICE)
     thread.delete(ALICE)
-    events = thread.collect_events()
+    events = collect(thread)
     assert [type(e) for e in events] == [
         Thread.Created,
         Thread.MessageCreated,
@@ -85,7 +87,8 @@ def test_a_life_of_a_thread_is_a_sequence_of_past_tense_events() -> None:
     assert {e.thread_id for e in events} == {thread.thread_id}
     assert [e.seq for e in events if isinstance(e, Thread.MessageCreated)] == [1, 2]
     assert [e.message_id for e in events if isinstance(e, Thread.MessageModified)] == [first, first]
-    assert events[4].metadata == {"k": "w"}
+    modified = events[4]
+    assert isinstance(modified, Thread.MessageModified) and modified.metadata == {"k": "w"}
 
 
 def test_every_event_records_the_actor_and_never_the_key() -> None:
@@ -94,7 +97,7 @@ def test_every_event_records_the_actor_and_never_the_key() -> None:
     thread.modify_message(message, None, ALICE)
     thread.delete_message(message, ALICE)
     thread.delete(ALICE)
-    for event in thread.collect_events():
+    for event in collect(thread):
         assert event.actor == ALICE
         assert "sk-alice" not in repr(event.__dict__)
 
@@ -114,7 +117,7 @@ def test_a_replayed_aggregate_has_the_same_state() -> None:
     kept = add_message(thread)
     gone = add_message(thread)
     thread.delete_message(gone, ALICE)
-    copy = replay(list(thread.collect_events()))
+    copy = replay(collect(thread))
     assert copy.messages == {kept: "completed", gone: DELETED}
     assert (copy.next_seq, copy.version, copy.tenant, copy.is_deleted) == (3, 4, "alpha", False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.domain import Snapshot
@@ -63,13 +63,13 @@ def test_every_event_and_a_snapshot_encode_to_the_same_bytes() -> None:
     thread = a_busy_thread()
     events = list(thread.collect_events())
     assert len(events) == 9
-    mapper = Mapper(transcoder=plain)
+    mapper = Mapper[UUID](transcoder=plain)
     for event in events:
         state = mapper.to_stored_event(event).state
         assert fast.encode(plain.decode(state)) == state
     snapshot = Snapshot.take(thread)
-    expected = Mapper(transcoder=plain).to_stored_event(snapshot).state
-    assert Mapper(transcoder=fast).to_stored_event(snapshot).state == expected
+    expected = Mapper[UUID](transcoder=plain).to_stored_event(snapshot).state
+    assert Mapper[UUID](transcoder=fast).to_stored_event(snapshot).state == expected
 
 
 class Status(StrEnum):

@@ -272,7 +272,8 @@ def test_param_path_and_kind_of() -> None:
     assert param_path(("body", "messages", 0, "content", 2, "text")) == "messages[0].content[2].text"
     assert param_path(("query", "limit")) == "limit"
     assert param_path(("body",)) is None
-    assert [kind_of(v) for v in (None, True, 1, 1.5, "s", [], {})] == [
+    json_values: tuple[Any, ...] = (None, True, 1, 1.5, "s", [], {})
+    assert [kind_of(v) for v in json_values] == [
         "null",
         "a boolean",
         "an integer",
