@@ -1,46 +1,31 @@
-"""The message store: commands go through the writer, reads come from the views."""
+"""The store the API opens: the write side's commands, the live view's reads, the history, and readiness."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import Any
 
 from domain.application import ThreadsApplication
-from domain.errors import InvalidTransition, ThreadNotFound
-from domain.ids import MESSAGE_PREFIX, THREAD_PREFIX, new_message_id, new_thread_id
-from domain.thread import Actor, Thread
+from domain.errors import ThreadNotFound
 from projections.history.queries import History
+from projections.history.tables import HISTORY_PROJECTION
 from projections.messages.async_reads import AsyncReads
-from projections.messages.projector import message_row, thread_row
+from projections.messages.tables import ViewTables
+from projections.messages.view import MessagesView, Page
 from projections.projection import Projector
-from projections.messages.view import MessagesView, Page, render_message, render_thread
-from projections.registry import inline_projections
-from projections.runners.rebuild import setup_projections
+from projections.registry import inline_projections, projection
+from projections.runners.setup import setup_projections
 from projections.runners.status import readiness
-from projections.storage.database import Database, open_database
+from projections.runners.up_to_date import UpToDate
+from projections.storage.connect import open_database
+from projections.storage.database import Database
 from projections.storage.signal import EventSignal
-from projections.storage.sql import Cursor
-from projections.write.renders import CreatedRender, MessageRender
-from projections.write.writer import Command, Idempotency, Outcome, Writer
+from projections.write.commands import Commands, NewMessage
+from projections.write.writer import Writer
 
 
-@dataclass(frozen=True)
-class NewMessage:
-    """A message to append: content already in its stored (wire) form."""
-
-    role: str
-    content: list[dict[str, Any]]
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    metadata: dict[str, str] = field(default_factory=dict)
-    assistant_id: str | None = None
-    run_id: str | None = None
-    status: str = "completed"
-
-
-class MessageStore:
-    """Everything the API does with threads and messages, on one database."""
+class MessageStore(Commands):
+    """Everything the API does with threads and messages, on one database: the composition root below ``api/``."""
 
     def __init__(
         self,
@@ -50,20 +35,17 @@ class MessageStore:
         cache_size: int = 2000,
         on_batch: Callable[[int], None] | None = None,
     ) -> None:
-        self.database = database
         with database.setup_lock():
             self.app = ThreadsApplication(env=database.application_env())
             database.setup()
-        tables = database.live_tables
-        self.view = MessagesView(tables)
+        self.tables = ViewTables(database.dialect)
         # Set by an API process on PostgreSQL: the hottest reads on its event loop (messages/async_reads.py).
         self.async_reads: AsyncReads | None = None
         setup_projections(database, self.app)  # every registered projection's tables; inline ones backfilled
         # Views updated in the transaction that records the events (read-your-writes): see projections/registry.py.
         self.inline_projectors: list[Projector] = [p.build(database.dialect) for p in inline_projections()]
-        self.projector = self.inline_projectors[0]
-        self.history = History(self)  # the audit history (projected inline through the registry)
-        self.signal = EventSignal()
+        history = projection(HISTORY_PROJECTION)
+        self.history = History(database, UpToDate(database, self.app, history).ensure)
         self.signal = EventSignal()
 
         def committed(events: int) -> None:
@@ -71,9 +53,10 @@ class MessageStore:
             if on_batch is not None:
                 on_batch(events)
 
-        self.writer = Writer(
+        writer = Writer(
             self.app, database, self.inline_projectors, max_batch=max_batch, cache_size=cache_size, on_batch=committed
         )
+        super().__init__(database, writer, MessagesView(self.tables))
 
     @classmethod
     def open(cls, url: str, *, pool_size: int = 10, **kwargs: Any) -> MessageStore:
@@ -90,8 +73,6 @@ class MessageStore:
         self.signal.stop()
         self.app.close()
         self.database.close()
-
-    # --- reads ---------------------------------------------------------------
 
     def thread(self, tenant: str, thread_id: str) -> dict[str, Any]:
         """Return a live thread of this tenant."""
@@ -118,206 +99,5 @@ class MessageStore:
         """Report whether the database answers and no projection the API serves lags too far (see ``status``)."""
         return readiness(self.database, self.app, max_async_lag)
 
-    def recall(self, tenant: str, key: str) -> Outcome | None:
-        """Return the recorded answer to an earlier request with this idempotency key."""
-        found = self.database.recall_response(tenant, key)
-        if found is None:
-            return None
-        fingerprint, status, body = found
-        return Outcome(status, body, fingerprint, replayed=True)
 
-    # --- writes ----------------------------------------------------------------
-
-    def create_thread(
-        self,
-        actor: Actor,
-        *,
-        metadata: dict[str, str],
-        tool_resources: dict[str, Any] | None,
-        messages: list[NewMessage],
-        idempotency: Idempotency | None = None,
-    ) -> Future[Outcome]:
-        """Create a thread, with its first messages, in one transaction."""
-        thread_id = new_thread_id()
-        message_ids = [new_message_id() for _ in messages]
-
-        def execute(aggregate: Thread | None) -> Thread:
-            if aggregate is not None:
-                raise InvalidTransition(f"Thread '{thread_id}' already exists.")
-            thread = Thread(
-                thread_id=thread_id,
-                tenant=actor["tenant"],
-                metadata=metadata,
-                tool_resources=tool_resources,
-                actor=actor,
-            )
-            for message_id, message in zip(message_ids, messages, strict=True):
-                thread.create_message(message_id, actor=actor, **vars(message))
-            render.event = thread.pending_events[0]
-            return thread
-
-        render = CreatedRender(render_thread, thread_row)
-        return self._submit(thread_id, execute, render, idempotency)
-
-    def modify_thread(
-        self,
-        actor: Actor,
-        thread_id: str,
-        *,
-        metadata: dict[str, str] | None,
-        tool_resources: dict[str, Any] | None,
-        idempotency: Idempotency | None = None,
-    ) -> Future[Outcome]:
-        """Replace a thread's metadata and/or tool resources."""
-
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            thread.modify(metadata, tool_resources, actor)
-            return thread
-
-        return self._submit(thread_id, execute, self._render_thread(actor, thread_id), idempotency)
-
-    def delete_thread(self, actor: Actor, thread_id: str, *, idempotency: Idempotency | None = None) -> Future[Outcome]:
-        """Delete a thread."""
-
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            thread.delete(actor)
-            return thread
-
-        body = {"id": thread_id, "object": "thread.deleted", "deleted": True}
-        return self._submit(thread_id, execute, lambda _: (200, body), idempotency)
-
-    def create_message(
-        self,
-        actor: Actor,
-        thread_id: str,
-        message: NewMessage,
-        *,
-        idempotency: Idempotency | None = None,
-    ) -> Future[Outcome]:
-        """Append a message to a thread."""
-        message_id = new_message_id()
-
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            thread.create_message(message_id, actor=actor, **vars(message))
-            render.event = thread.pending_events[-1]
-            return thread
-
-        render = CreatedRender(render_message, message_row)
-        return self._submit(thread_id, execute, render, idempotency)
-
-    def modify_message(
-        self,
-        actor: Actor,
-        thread_id: str,
-        message_id: str,
-        *,
-        metadata: dict[str, str] | None,
-        idempotency: Idempotency | None = None,
-    ) -> Future[Outcome]:
-        """Replace a message's metadata."""
-
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            thread.modify_message(message_id, metadata, actor)
-            return thread
-
-        render = self._render_message(actor, thread_id, message_id)
-        return self._submit(thread_id, execute, render, idempotency)
-
-    def delete_message(
-        self, actor: Actor, thread_id: str, message_id: str, *, idempotency: Idempotency | None = None
-    ) -> Future[Outcome]:
-        """Delete a message."""
-
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            thread.delete_message(message_id, actor)
-            return thread
-
-        body = {"id": message_id, "object": "thread.message.deleted", "deleted": True}
-        return self._submit(thread_id, execute, lambda _: (200, body), idempotency)
-
-    # --- writes of an assistant runtime (a message recorded as it is produced) --------
-
-    def append_to_message(
-        self,
-        actor: Actor,
-        thread_id: str,
-        message_id: str,
-        content: list[dict[str, Any]],
-        *,
-        idempotency: Idempotency | None = None,
-    ) -> Future[Outcome]:
-        """Append delta parts to an in-progress message; answers with the message so far."""
-        return self._change_message(
-            actor, thread_id, message_id, lambda t: t.append_to_message(message_id, content, actor), idempotency
-        )
-
-    def complete_message(
-        self, actor: Actor, thread_id: str, message_id: str, *, idempotency: Idempotency | None = None
-    ) -> Future[Outcome]:
-        """Mark an in-progress message completed."""
-        return self._change_message(
-            actor, thread_id, message_id, lambda t: t.complete_message(message_id, actor), idempotency
-        )
-
-    def mark_message_incomplete(
-        self, actor: Actor, thread_id: str, message_id: str, reason: str, *, idempotency: Idempotency | None = None
-    ) -> Future[Outcome]:
-        """Mark an in-progress message incomplete for ``reason``."""
-        return self._change_message(
-            actor, thread_id, message_id, lambda t: t.mark_message_incomplete(message_id, reason, actor), idempotency
-        )
-
-    # --- helpers ----------------------------------------------------------------
-
-    def _change_message(
-        self,
-        actor: Actor,
-        thread_id: str,
-        message_id: str,
-        change: Callable[[Thread], None],
-        idempotency: Idempotency | None,
-    ) -> Future[Outcome]:
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            change(thread)
-            return thread
-
-        render = self._render_message(actor, thread_id, message_id)
-        return self._submit(thread_id, execute, render, idempotency)
-
-    def _submit(
-        self,
-        thread_id: str,
-        execute: Callable[[Thread | None], Thread],
-        render: Callable[[Cursor], tuple[int, Any]],
-        idempotency: Idempotency | None,
-    ) -> Future[Outcome]:
-        if not thread_id.startswith(THREAD_PREFIX):
-            failed: Future[Outcome] = Future()
-            failed.set_exception(ThreadNotFound(thread_id))
-            return failed
-        return self.writer.submit(Command(thread_id, execute, render, idempotency))
-
-    @staticmethod
-    def _owned(aggregate: Thread | None, actor: Actor, thread_id: str) -> Thread:
-        if aggregate is None:
-            raise ThreadNotFound(thread_id)
-        aggregate.require_owner(actor["tenant"])
-        return aggregate
-
-    def _render_thread(self, actor: Actor, thread_id: str) -> Callable[[Cursor], tuple[int, Any]]:
-        def render(curs: Cursor) -> tuple[int, Any]:
-            return 200, self.view.thread(curs, actor["tenant"], thread_id)
-
-        return render
-
-    def _render_message(self, actor: Actor, thread_id: str, message_id: str) -> Callable[[Cursor], tuple[int, Any]]:
-        return MessageRender(self.view, actor["tenant"], thread_id, message_id)
-
-
-__all__ = ["MESSAGE_PREFIX", "MessageStore", "NewMessage"]
+__all__ = ["MessageStore", "NewMessage"]

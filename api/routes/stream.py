@@ -54,7 +54,7 @@ async def stream_thread(
     every later event exactly once. The stream ends after ``thread.deleted``. Any key of the tenant may follow.
     """
     after = parse_last_event_id(last_event_id)
-    changes = ThreadChanges(store)
+    changes = ThreadChanges(store.database, store.app)
     head = await run_in_threadpool(changes.head, principal.tenant, thread_id)
     if after > head:
         raise APIError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import MessageNotFound, ThreadNotFound
 from projections.history.state import microseconds
-from projections.history.tables import HISTORY_PROJECTION, HistoryTables
+from projections.history.tables import HistoryTables
 from projections.history.view import HistoryView
 from projections.messages.view import Page
-from projections.registry import projection
-from projections.runners.up_to_date import UpToDate
 from projections.storage.sql import Cursor
 
 if TYPE_CHECKING:
-    from projections.store import MessageStore
+    from projections.storage.database import Database
 
 _SECONDS = re.compile(r"\d{1,20}(\.\d{1,9})?")
 _LATEST_US = 253_402_300_800 * 1_000_000  # year 10000: later instants mean "now"
@@ -71,24 +69,25 @@ class History:
     """Answers audit questions from the history tables; ``tenant=None`` is an operator (no tenancy).
 
     The tables are kept by ``HistoryProjector``, registered as an asynchronous projection in
-    ``projections/registry.py``; every read first brings them up to date with the log (``UpToDate``).
+    ``projections/registry.py``; every read first brings them up to date with the log
+    (``ensure_up_to_date``: ``runners/up_to_date.py`` in the store).
     """
 
-    def __init__(self, store: MessageStore) -> None:
-        self.database = store.database
-        self.view = HistoryView(HistoryTables(store.database.dialect))
-        self.up_to_date = UpToDate(store.database, store.app, projection(HISTORY_PROJECTION))
+    def __init__(self, database: Database, ensure_up_to_date: Callable[[], object]) -> None:
+        self.database = database
+        self.view = HistoryView(HistoryTables(database.dialect))
+        self.ensure_up_to_date = ensure_up_to_date
 
     def events(self, tenant: str | None, thread_id: str, **page: Any) -> Page:
         """A page of a thread's events, deleted threads included (see ``HistoryView.events``)."""
-        self.up_to_date.ensure()
+        self.ensure_up_to_date()
         with self.database.read() as curs:
             self._owned(curs, tenant, thread_id)
             return self.view.events(curs, thread_id, **page)
 
     def versions(self, tenant: str | None, thread_id: str, message_id: str, **page: Any) -> Page:
         """A page of a message's versions, deleted messages included."""
-        self.up_to_date.ensure()
+        self.ensure_up_to_date()
         with self.database.read() as curs:
             self._owned(curs, tenant, thread_id)
             if not self.view.has_message(curs, thread_id, message_id):
@@ -97,20 +96,20 @@ class History:
 
     def thread_at(self, tenant: str | None, thread_id: str, at: PointInTime) -> dict[str, Any]:
         """The thread as it was at a point in time (404 before it existed and after it was deleted)."""
-        self.up_to_date.ensure()
+        self.ensure_up_to_date()
         with self.database.read() as curs:
             return self._at(curs, tenant, thread_id, at)[0]
 
     def messages_at(self, tenant: str | None, thread_id: str, at: PointInTime, **page: Any) -> Page:
         """A page of the thread's messages as they were at a point in time."""
-        self.up_to_date.ensure()
+        self.ensure_up_to_date()
         with self.database.read() as curs:
             _, version, seq_high = self._at(curs, tenant, thread_id, at)
             return self.view.messages_at(curs, thread_id, version, seq_high, **page)
 
     def count(self, *, tenant: str | None = None, since_us: int | None = None) -> int:
         """How many events ``export`` yields."""
-        self.up_to_date.ensure()
+        self.ensure_up_to_date()
         with self.database.read() as curs:
             return self.view.count(curs, tenant=tenant, since_us=since_us)
 
@@ -118,7 +117,7 @@ class History:
         self, *, tenant: str | None = None, since_us: int | None = None, page: int = 500
     ) -> Iterator[dict[str, Any]]:
         """Every event (of a tenant, since an instant), by thread and version, one page per read."""
-        self.up_to_date.ensure()
+        self.ensure_up_to_date()
         after: tuple[str, int] | None = None
         while True:
             with self.database.read() as curs:

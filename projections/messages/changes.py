@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 from domain.errors import ThreadNotFound
 from domain.ids import THREAD_PREFIX, thread_uuid
 from domain.thread import IN_PROGRESS, Thread
+from projections.messages.tables import ViewTables
 from projections.messages.view import MESSAGE_COLUMNS, render_message, render_thread
 from projections.storage.sql import Cursor
 
 if TYPE_CHECKING:
-    from projections.store import MessageStore
+    from eventsourcing.application import Application
+
+    from projections.storage.database import Database
 
 StreamEvent = tuple[str, dict[str, Any]]
 
@@ -59,9 +62,10 @@ class ThreadChanges:
     which is the state after that event or later.
     """
 
-    def __init__(self, store: MessageStore) -> None:
-        self.store = store
-        tables = store.database.live_tables
+    def __init__(self, database: Database, app: Application[Any]) -> None:
+        self.database = database
+        self.app = app
+        tables = ViewTables(database.dialect)
         q = tables.dialect.q
         t, m = tables.threads, tables.messages
         self._head = q(f"SELECT version FROM {t} WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL")
@@ -72,7 +76,7 @@ class ThreadChanges:
         """Return the version of this tenant's live thread (the position of its last event)."""
         row = None
         if thread_id.startswith(THREAD_PREFIX):
-            with self.store.database.read() as curs:
+            with self.database.read() as curs:
                 curs.execute(self._head, (thread_id, tenant))
                 row = curs.fetchone()
         if row is None:
@@ -81,10 +85,10 @@ class ThreadChanges:
 
     def after(self, thread_id: str, version: int, limit: int) -> list[Change]:
         """Return the thread's changes after ``version``, at most ``limit`` of them, in order."""
-        events = list(self.store.app.repository.event_store.get(thread_uuid(thread_id), gt=version, limit=limit))
+        events = list(self.app.repository.event_store.get(thread_uuid(thread_id), gt=version, limit=limit))
         if not events:
             return []
-        with self.store.database.read() as curs:
+        with self.database.read() as curs:
             return [self._change(curs, e) for e in events]
 
     def _change(self, curs: Cursor, e: Any) -> Change:

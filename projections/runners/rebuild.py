@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from projections.messages.projector import MESSAGES_PROJECTION
 from projections.projection import Projection
-from projections.registry import PROJECTIONS, inline_projections, projection
+from projections.registry import projection
 from projections.runners.catch_up import Progress, apply_until, catch_up, chase, log_reader
 from projections.runners.page_writer import building_copy
-from projections.storage.database import retry_deadlocks
 from projections.storage.locks import holding
 from projections.storage.positions import forget_position, lock_position, read_position, record_position
 from projections.storage.sql import Cursor
@@ -20,7 +19,6 @@ if TYPE_CHECKING:
     from eventsourcing.application import Application
 
     from projections.storage.database import Database
-    from projections.store import MessageStore
 
 REBUILD_SUFFIX = "_rebuild"
 VERIFY_SUFFIX = "_verify"
@@ -47,12 +45,13 @@ def rebuild(
     in that same transaction: readers see the old view or the new one, never a broken one.
     """
     with holding(database, f"rebuild-{target.name}"), building_copy(database):
-        return _rebuild(database, app, target, progress, page)
+        return rebuild_generation(database, app, target, progress, page)
 
 
-def _rebuild(
+def rebuild_generation(
     database: Database, app: Application[Any], target: Projection, progress: Progress | None, page: int
 ) -> int:
+    """Build ``target`` beside its live tables and swap it in (the caller holds the rebuild lock)."""
     dialect = database.dialect
     shadow_name = target.name + REBUILD_SUFFIX
     shadow = target.generation(dialect, REBUILD_SUFFIX)
@@ -122,43 +121,11 @@ def verify(
     return [d for d in differences if d.only_live or d.only_fresh]
 
 
-def setup_projections(database: Database, app: Application[Any]) -> None:
-    """Create every registered projection's live tables, and backfill the inline ones that never ran."""
-
-    def create() -> None:
-        with database.setup_lock(), database.transaction() as curs:
-            for target in PROJECTIONS:
-                target.generation(database.dialect).create(curs)
-
-    retry_deadlocks(create)
-    backfill_inline(database, app)
-
-
-def backfill_inline(database: Database, app: Application[Any]) -> None:
-    """Give every inline projection that never ran the whole log before the writer feeds it.
-
-    A new store records its (empty) starting point; an inline projection added to an existing store
-    is rebuilt, once, by whichever process gets there first.
-    """
-    dialect = database.dialect
-    for target in inline_projections():
-        with database.read() as curs:
-            if read_position(curs, dialect, target.name) is not None:
-                continue
-        with holding(database, f"rebuild-{target.name}"):
-            with database.transaction(lock_events=True) as curs:
-                if read_position(curs, dialect, target.name) is not None:
-                    continue
-                if not app.recorder.max_notification_id():
-                    record_position(curs, dialect, target.name, 0, int(time.time()))
-                    continue
-            with building_copy(database):
-                _rebuild(database, app, target, None, PAGE)
-
-
-def rebuild_messages_view(store: MessageStore, progress: Progress | None = None, *, page: int = PAGE) -> int:
+def rebuild_messages_view(
+    database: Database, app: Application[Any], progress: Progress | None = None, *, page: int = PAGE
+) -> int:
     """Rebuild the thread and message views the API serves (see ``rebuild``)."""
-    return rebuild(store.database, store.app, projection(MESSAGES_PROJECTION), progress, page=page)
+    return rebuild(database, app, projection(MESSAGES_PROJECTION), progress, page=page)
 
 
 def _compare(curs: Cursor, fresh: str, live: str) -> Difference:

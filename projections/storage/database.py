@@ -11,7 +11,6 @@ from typing import Any
 
 import orjson
 
-from projections.messages.tables import ViewTables
 from projections.storage.positions import create_positions_table
 from projections.storage.signal import EventSignal
 from projections.storage.sql import Cursor, Dialect
@@ -63,18 +62,12 @@ class Database(ABC):
     def close(self) -> None:
         """Release connections."""
 
-    @property
-    def live_tables(self) -> ViewTables:
-        """The tables the API reads from."""
-        return ViewTables(self.dialect)
-
     def setup(self) -> None:
-        """Create the view, position and idempotency tables if they are missing."""
+        """Create the position and idempotency tables if they are missing (each projection creates its own)."""
         retry_deadlocks(self._setup)
 
     def _setup(self) -> None:
         with self.transaction() as curs:
-            self.live_tables.create(curs)
             create_positions_table(curs, self.dialect)
             curs.execute(
                 f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
@@ -112,20 +105,6 @@ class Database(ABC):
         if row is None:
             return None
         return row["fingerprint"], int(row["status_code"]), orjson.loads(row["response"])
-
-
-def open_database(url: str, *, pool_size: int = 10) -> Database:
-    """Open the database a ``sqlite:///path`` or ``postgresql://…`` URL names."""
-    if url.startswith("sqlite:"):
-        from projections.storage.sqlite import SQLiteDatabase
-
-        return SQLiteDatabase(url)
-    if url.startswith(("postgresql:", "postgres:")):
-        from projections.storage.postgres import PostgresDatabase
-
-        return PostgresDatabase(url, pool_size=pool_size)
-    msg = f"Unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/db."
-    raise ValueError(msg)
 
 
 DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for a transaction chosen as a deadlock's victim

@@ -99,7 +99,7 @@ def test_readiness_reports_a_view_behind_the_log(app: TestClient) -> None:
     report = app.get("/readyz")
     assert report.status_code == 503
     assert report.json()["ready"] is False and report.json()["projections"]["messages"]["lag"] >= 1
-    rebuild_messages_view(store)  # the message view catches up with the log
+    rebuild_messages_view(store.database, store.app)  # the message view catches up with the log
     assert app.get("/readyz").json()["projections"]["messages"]["lag"] == 0
 
 

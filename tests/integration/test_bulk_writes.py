@@ -11,7 +11,8 @@ import pytest
 
 from projections.storage.batch import COPY_THRESHOLD, RowBatch, Table, insert_rows
 from projections.storage.bulk import sqlite_connection
-from projections.storage.database import Database, open_database
+from projections.storage.connect import open_database
+from projections.storage.database import Database
 from projections.storage.sql import Cursor
 
 TABLE = Table("bulk_rows", ("k",), ("k", "a", "b", "c"))

@@ -13,7 +13,7 @@ import pytest
 from domain.errors import MessageNotFound, ThreadNotFound
 from domain.ids import key_identifier
 from projections.history.projector import HistoryProjector
-from projections.history.queries import History, InvalidPointInTime, PointInTime, instant_us
+from projections.history.queries import InvalidPointInTime, PointInTime, instant_us
 from projections.history.tables import HistoryTables
 from projections.messages.view import UnknownCursor
 from projections.registry import projection
@@ -49,7 +49,7 @@ def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
 
 
 def dump(store: MessageStore) -> dict[str, list[tuple[Any, ...]]]:
-    store.history.up_to_date.ensure()  # the projection is asynchronous: as a read of it would find it
+    store.history.ensure_up_to_date()  # the projection is asynchronous: as a read of it would find it
     tables = HistoryTables(store.database.dialect)
     found = {}
     with store.database.read() as curs:
@@ -235,7 +235,7 @@ def test_an_unknown_event_type_is_logged_and_changes_no_state(fresh: MessageStor
     later = MessageScored(None, 3, datetime.now(UTC), thread_id, message_id, ALPHA, 5)
     with fresh.database.transaction() as curs:
         HistoryProjector(HistoryTables(fresh.database.dialect), name="scratch").apply(curs, [later], None, 0)
-    event = History(fresh).events("alpha", thread_id, limit=1, order="desc").data[0]
+    event = fresh.history.events("alpha", thread_id, limit=1, order="desc").data[0]
     assert event["type"] == "thread.message.scored"
     assert event["data"] == {"score": 5} and event["message_id"] == message_id and event["version"] == 3
     versions = fresh.history.versions("alpha", thread_id, message_id, limit=5, order="asc").data
@@ -303,7 +303,7 @@ def test_reads_and_a_worker_bringing_the_history_up_to_date_at_once_apply_each_e
         fresh.signal.notify()
         running.join(timeout=30)
     assert failures == []
-    fresh.history.up_to_date.ensure()
+    fresh.history.ensure_up_to_date()
     assert verify(fresh.database, fresh.app, projection("history")) == []
     for thread_id in threads:
         listed = fresh.history.events("alpha", thread_id, limit=100, order="asc").data

@@ -58,7 +58,7 @@ def populate(store: MessageStore) -> list[str]:
 
 def snapshot(store: MessageStore) -> dict[str, list[dict[str, Any]]]:
     """Every row of the live views (deleted rows included), in a stable order."""
-    tables = store.database.live_tables
+    tables = store.tables
     result = {}
     with store.database.read() as curs:
         for table, key in ((tables.threads, "thread_id"), (tables.messages, "message_id")):
@@ -84,7 +84,7 @@ def test_rebuild_equals_the_live_views(fresh: MessageStore) -> None:
     threads = populate(fresh)
     rows, answers = snapshot(fresh), served(fresh, threads)
     assert sum(len(r) for r in rows.values()) == 3 + 15
-    applied = rebuild_messages_view(fresh)
+    applied = rebuild_messages_view(fresh.database, fresh.app)
     assert applied == fresh.app.recorder.max_notification_id()
     assert snapshot(fresh) == rows
     assert served(fresh, threads) == answers
@@ -95,8 +95,8 @@ def test_dropped_views_are_rebuilt_and_the_store_keeps_working(fresh: MessageSto
     threads = populate(fresh)
     rows, answers = snapshot(fresh), served(fresh, threads)
     with fresh.database.transaction() as curs:
-        fresh.database.live_tables.drop(curs)
-    rebuild_messages_view(fresh, page=4)  # small pages: the copy is built over many transactions
+        fresh.tables.drop(curs)
+    rebuild_messages_view(fresh.database, fresh.app, page=4)  # small pages: the copy is built over many transactions
     assert snapshot(fresh) == rows
     assert served(fresh, threads) == answers
     created = fresh.create_message(ALPHA, threads[0], text("after the rebuild")).result(timeout=30).body
@@ -118,7 +118,7 @@ def test_rebuild_while_writes_continue(fresh: MessageStore) -> None:
     try:
         while len(acknowledged) < 5:
             stop.wait(0.01)
-        rebuild_messages_view(fresh, page=3)
+        rebuild_messages_view(fresh.database, fresh.app, page=3)
     finally:
         stop.set()
         background.join(timeout=120)
@@ -131,7 +131,7 @@ def test_rebuild_while_writes_continue(fresh: MessageStore) -> None:
             break
     assert listed[-len(acknowledged) :] == acknowledged
     rows = snapshot(fresh)
-    rebuild_messages_view(fresh)
+    rebuild_messages_view(fresh.database, fresh.app)
     assert snapshot(fresh) == rows
     assert fresh.readiness()["ready"] is True
 

@@ -60,7 +60,7 @@ def logged(new_database: Callable[[], str]) -> Iterator[MessageStore]:
 
 
 def snapshot(store: MessageStore) -> dict[str, list[dict[str, Any]]]:
-    tables = store.database.live_tables
+    tables = store.tables
     with store.database.read() as curs:
         result = {}
         for table, key in ((tables.threads, "thread_id"), (tables.messages, "message_id")):
@@ -91,7 +91,7 @@ def test_decoded_fields_are_what_the_mapper_decodes(logged: MessageStore) -> Non
 
 def test_a_rebuild_in_pages_of_many_rows_equals_the_inline_build(logged: MessageStore) -> None:
     live = snapshot(logged)
-    rebuild_messages_view(logged, page=WAVE)
+    rebuild_messages_view(logged.database, logged.app, page=WAVE)
     assert snapshot(logged) == live
     assert verify(logged.database, logged.app, projection("messages"), page=WAVE) == []
 
@@ -102,5 +102,5 @@ def test_a_rebuild_through_the_librarys_reader_equals_it_too(
     """Events stored enciphered or compressed are read and decoded by the library (as if this store's were)."""
     monkeypatch.setattr(StoredLog, "supports", staticmethod(lambda app: False))
     live = snapshot(logged)
-    rebuild_messages_view(logged, page=WAVE)
+    rebuild_messages_view(logged.database, logged.app, page=WAVE)
     assert snapshot(logged) == live

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -33,7 +33,7 @@ def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
 
 def rows(store: MessageStore) -> list[dict[str, Any]]:
     with store.database.read() as curs:
-        curs.execute(f"SELECT * FROM {store.database.live_tables.messages} ORDER BY message_id")
+        curs.execute(f"SELECT * FROM {store.tables.messages} ORDER BY message_id")
         return [dict(row) for row in curs.fetchall()]
 
 
@@ -60,7 +60,7 @@ def test_deltas_submitted_at_once_accumulate_in_order_and_rebuild_to_the_same_vi
         "cut",
     )
     live = rows(fresh)
-    rebuild_messages_view(fresh)
+    rebuild_messages_view(fresh.database, fresh.app)
     assert rows(fresh) == live
 
 
@@ -69,7 +69,8 @@ async def test_the_stream_wakes_on_its_threads_events_and_sends_keep_alives_whil
     created = await asyncio.wrap_future(store.create_thread(RUNTIME, metadata={}, tool_resources=None, messages=[]))
     thread_id = created.body["id"]
     wakeups = ThreadWakeups(store)
-    frames = follow(ThreadChanges(store), wakeups, thread_id, 0, keepalive=0.05)
+    frames = follow(ThreadChanges(store.database, store.app), wakeups, thread_id, 0, keepalive=0.05)
+    assert isinstance(frames, AsyncGenerator)  # closed at the end, which runs its cleanup
     try:
         assert (await anext(frames)).startswith(b"id: 1\nevent: thread.created\ndata: {")
         assert await anext(frames) == b": keep-alive\n\n"

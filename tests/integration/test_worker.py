@@ -22,6 +22,7 @@ from projections.registry import projection
 from projections.runners.rebuild import verify
 from projections.runners.worker import ProjectionWorker
 from projections.storage.positions import forget_position, read_position
+from projections.storage.sqlite import SQLiteDatabase
 from projections.store import MessageStore, NewMessage
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
@@ -98,7 +99,7 @@ def test_a_new_projection_backfills_from_the_start_of_the_log(fresh: MessageStor
 def test_an_inline_projection_that_never_ran_is_backfilled_when_the_store_opens(fresh: MessageStore) -> None:
     populate(fresh)
     url = fresh.database.url
-    live = fresh.database.live_tables
+    live = fresh.tables
     with fresh.database.transaction() as curs:
         curs.execute(f"DELETE FROM {live.messages}")
         forget_position(curs, fresh.database.dialect, "messages")
@@ -191,12 +192,13 @@ def test_a_worker_killed_in_the_middle_of_a_batch_resumes_without_skipping_or_re
         # worker has made progress, so that it is killed in the middle of its run.
         process = start_worker_process(fresh, batch=1)
         eventually(lambda: position(fresh) > 0, "the worker started")
-        blocker = sqlite3.connect(fresh.database.path, isolation_level=None, timeout=30)
-        blocker.execute("BEGIN IMMEDIATE")
+        assert isinstance(fresh.database, SQLiteDatabase)
+        writer_lock = sqlite3.connect(fresh.database.path, isolation_level=None, timeout=30)
+        writer_lock.execute("BEGIN IMMEDIATE")
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-        blocker.rollback()
-        blocker.close()
+        writer_lock.rollback()
+        writer_lock.close()
     # A new worker resumes where the last committed batch ended.
     resumed = ProjectionWorker(fresh.database, fresh.app, fresh.signal, batch=25)
     resumed.catch_up()
