@@ -13,7 +13,7 @@ from starlette.routing import compile_path
 from api.responses import JSONBody
 from api.validation import describe_validation_error
 from domain.errors import DomainError, InvalidTransition, MessageNotFound, ThreadNotFound
-from projections.messages.view import UnknownCursor
+from projections.pages import UnknownCursor
 from projections.storage.database import DatabaseUnavailable
 from projections.write.writer import ConcurrencyConflict
 

@@ -24,7 +24,8 @@ from api.responses import JSONBody
 from api.schemas import MessageCreate, ThreadCreate
 from domain.errors import MessageNotFound, ThreadNotFound
 from domain.ids import new_message_id, new_thread_id
-from projections.messages.view import UnknownCursor, render_message, render_thread
+from projections.messages.view import render_message, render_thread
+from projections.pages import UnknownCursor
 
 COLUMNS = (
     "message_id, thread_id, created_at, role, content, attachments, metadata, status,"

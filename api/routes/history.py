@@ -16,7 +16,7 @@ from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError
 from api.responses import JSONBody
 from projections.history.queries import InvalidPointInTime, PointInTime, instant_us
-from projections.messages.view import Page
+from projections.pages import Page
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from domain.errors import MessageNotFound, ThreadNotFound
 from projections.history.state import microseconds
 from projections.history.tables import HistoryTables
 from projections.history.view import HistoryView
-from projections.messages.view import Page
+from projections.pages import Page
 from projections.storage.sql import Cursor
 
 if TYPE_CHECKING:

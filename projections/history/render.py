@@ -1,27 +1,17 @@
-"""The wire forms of the history: event ids, ``thread.event`` objects, message versions, keyset pages."""
+"""The wire forms of the history: event ids, ``thread.event`` objects, message versions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import orjson
 
 from projections.history.state import EPOCH
-from projections.messages.view import Page, UnknownCursor, render_message
-from projections.storage.sql import Cursor
+from projections.messages.view import render_message
 
 EVENT_PREFIX = "event_"
 _WITH_MESSAGE = ("thread.message.created", "thread.message.deleted")
-
-
-class UnknownEvent(UnknownCursor):
-    """A pagination cursor names no event of this thread."""
-
-    def __init__(self, param: str, candidate: str) -> None:
-        Exception.__init__(self, f"Invalid '{param}': no event with id '{candidate}' in this thread.")
-        self.param = param
 
 
 def event_id(thread_id: str, version: int) -> str:
@@ -75,36 +65,3 @@ def render_version(row: Any) -> dict[str, Any]:
         "deleted": bool(row["deleted"]),
         "message": render_message(row),
     }
-
-
-def keyset(
-    curs: Cursor,
-    q: Callable[[str], str],
-    sql: str,
-    params: list[Any],
-    key: str,
-    render: Callable[[Any], dict[str, Any]],
-    *,
-    limit: int,
-    order: str,
-    after: int | None,
-    before: int | None,
-) -> Page:
-    """A page ordered by ``key``, with the cursor rules of the message list (see ``MessagesView.page``)."""
-    behind, ahead = (">", "<") if order == "asc" else ("<", ">")
-    if after is not None:
-        sql += f" AND {key} {behind} %s"
-        params.append(after)
-    if before is not None:
-        sql += f" AND {key} {ahead} %s"
-        params.append(before)
-    backwards = before is not None and after is None
-    scan_ascending = (order == "asc") != backwards
-    sql += f" ORDER BY {key} {'ASC' if scan_ascending else 'DESC'} LIMIT %s"
-    params.append(limit + 1)
-    curs.execute(q(sql), params)
-    rows = curs.fetchall()
-    data = [render(row) for row in rows[:limit]]
-    if backwards:
-        data.reverse()
-    return Page(data=data, has_more=len(rows) > limit)

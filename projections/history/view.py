@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.history.render import UnknownEvent, event_version, keyset, render_event, render_version
+from projections.history.render import event_version, render_event, render_version
 from projections.history.state import MESSAGE_FIELDS
 from projections.history.tables import HistoryTables
-from projections.messages.view import Page, UnknownCursor, render_message, render_thread
+from projections.messages.view import render_message, render_thread
+from projections.pages import Page, UnknownCursor, keyset, value
 from projections.storage.sql import Cursor
 
 _M = ", ".join(f"m.{f} AS {f}" for f in MESSAGE_FIELDS if f not in ("message_id", "thread_id"))
@@ -98,18 +99,19 @@ class HistoryView:
         if run_id is not None:
             sql += " AND run_id = %s"
             params.append(run_id)
-        return keyset(
-            curs,
-            self.q,
+        query = keyset(
             sql,
             params,
             "seq",
             render_message,
             limit=limit,
             order=order,
-            after=after_seq,
-            before=before_seq,
+            after=value(after_seq),
+            before=value(before_seq),
+            q=self.q,
         )
+        curs.execute(query.sql, query.params)
+        return query.page(curs.fetchall())
 
     def events(
         self,
@@ -134,18 +136,19 @@ class HistoryView:
             params.append(type)
         after_v = self._version(curs, thread_id, "after", after)
         before_v = self._version(curs, thread_id, "before", before)
-        return keyset(
-            curs,
-            self.q,
+        query = keyset(
             sql,
             params,
             "e.version",
             render_event,
             limit=limit,
             order=order,
-            after=after_v,
-            before=before_v,
+            after=value(after_v),
+            before=value(before_v),
+            q=self.q,
         )
+        curs.execute(query.sql, query.params)
+        return query.page(curs.fetchall())
 
     def versions(
         self,
@@ -162,18 +165,19 @@ class HistoryView:
         sql = f"SELECT {_E}, {_M}{self.from_versions} WHERE m.message_id = %s AND m.thread_id = %s"
         after_v = self._version(curs, thread_id, "after", after)
         before_v = self._version(curs, thread_id, "before", before)
-        return keyset(
-            curs,
-            self.q,
+        query = keyset(
             sql,
             [message_id, thread_id],
             "m.valid_from",
             render_version,
             limit=limit,
             order=order,
-            after=after_v,
-            before=before_v,
+            after=value(after_v),
+            before=value(before_v),
+            q=self.q,
         )
+        curs.execute(query.sql, query.params)
+        return query.page(curs.fetchall())
 
     def has_message(self, curs: Cursor, thread_id: str, message_id: str) -> bool:
         """Whether the message ever existed in this thread."""
@@ -231,5 +235,5 @@ class HistoryView:
         version = event_version(thread_id, candidate)
         sql = f"SELECT version FROM {self.tables.events} WHERE thread_id = %s AND version = %s"
         if version is None or self._one(curs, sql, (thread_id, version)) is None:
-            raise UnknownEvent(param, candidate)
+            raise UnknownCursor(param, candidate, "event")
         return version

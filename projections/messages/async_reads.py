@@ -16,7 +16,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from domain.errors import ThreadNotFound
-from projections.messages.view import MessagesView, Page, UnknownCursor, message_in_thread
+from projections.messages.view import MessagesView, message_in_thread
+from projections.pages import Page, UnknownCursor
 from projections.storage.database import Database, DatabaseUnavailable
 
 POOL_SIZE = 4  # connections: each is held for one short query, so a few serve many concurrent requests

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from domain.errors import MessageNotFound, ThreadNotFound
 from projections.messages.tables import ViewTables
+from projections.pages import Page, PageQuery, UnknownCursor, keyset
 from projections.storage.sql import Cursor
 
 MESSAGE_COLUMNS = (
@@ -20,39 +20,6 @@ MAX_IDS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
 
 MessageKey = tuple[str, str, str]
 """(tenant, thread id, message id)"""
-
-
-class UnknownCursor(Exception):
-    """A pagination cursor names no message of this thread."""
-
-    def __init__(self, param: str, message_id: str) -> None:
-        super().__init__(f"Invalid '{param}': no message with id '{message_id}' in this thread.")
-        self.param = param
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a message list, in list order, and whether more lie beyond it."""
-
-    data: list[dict[str, Any]]
-    has_more: bool
-
-
-@dataclass(frozen=True)
-class PageQuery:
-    """The statement of one page, and how to turn its rows into the page."""
-
-    sql: str
-    params: list[Any]
-    limit: int
-    backwards: bool
-
-    def page(self, rows: Sequence[Any]) -> Page:
-        """The page these rows make (an empty page: the caller has checked the thread and cursors)."""
-        data = [render_message(row) for row in rows[: self.limit]]
-        if self.backwards:
-            data.reverse()
-        return Page(data=data, has_more=len(rows) > self.limit)
 
 
 def message_in_thread(row: Any, thread_id: str, message_id: str) -> dict[str, Any]:
@@ -197,26 +164,23 @@ class MessagesView:
         run_id: str | None = None,
     ) -> PageQuery:
         """The statement of ``page`` (for a caller that runs it elsewhere, on an async connection say)."""
-        ascending = order == "asc"
-        # The bound "after" lies behind the page in list order, "before" ahead of it.
-        behind, ahead = (">", "<") if ascending else ("<", ">")
         sql = self._page + self._live_thread
         params: list[Any] = [thread_id, thread_id, tenant]
         if run_id is not None:
             sql += " AND run_id = %s"
             params.append(run_id)
-        if after is not None:
-            sql += f" AND seq {behind} ({self._cursor_seq_sql})"
-            params += [after, thread_id]
-        if before is not None:
-            sql += f" AND seq {ahead} ({self._cursor_seq_sql})"
-            params += [before, thread_id]
-        # Before alone: the page just before the cursor, so scan backwards from it.
-        backwards = before is not None and after is None
-        scan_ascending = ascending != backwards
-        sql += " ORDER BY seq " + ("ASC" if scan_ascending else "DESC") + " LIMIT %s"
-        params.append(limit + 1)
-        return PageQuery(self._q(sql), params, limit, backwards)
+        cursor = f"({self._cursor_seq_sql})"
+        return keyset(
+            sql,
+            params,
+            "seq",
+            render_message,
+            limit=limit,
+            order=order,
+            after=None if after is None else (cursor, [after, thread_id]),
+            before=None if before is None else (cursor, [before, thread_id]),
+            q=self._q,
+        )
 
     def _seq(self, curs: Cursor, thread_id: str, param: str, message_id: str | None) -> int | None:
         if message_id is None:

@@ -15,7 +15,7 @@ from domain.ids import key_identifier
 from projections.history.projector import HistoryProjector
 from projections.history.queries import InvalidPointInTime, PointInTime, instant_us
 from projections.history.tables import HistoryTables
-from projections.messages.view import UnknownCursor
+from projections.pages import UnknownCursor
 from projections.registry import projection
 from projections.runners.rebuild import rebuild, verify
 from projections.runners.worker import ProjectionWorker

@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import ThreadNotFound
 from domain.ids import key_identifier
-from projections.messages.view import UnknownCursor
+from projections.pages import UnknownCursor
 from projections.store import MessageStore, NewMessage
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
