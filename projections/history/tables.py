@@ -103,7 +103,7 @@ class HistoryTables:
         live.drop(curs)
         for old, new in ((self.events, live.events), (self.threads, live.threads), (self.messages, live.messages)):
             curs.execute(f"ALTER TABLE {old} RENAME TO {new}")
-        if self.dialect.name == "postgres":
+        if self.dialect.renames_indexes:
             for old, new in zip(self.indexes(), live.indexes(), strict=True):
                 curs.execute(f"ALTER INDEX {old} RENAME TO {new}")
         else:  # SQLite cannot rename an index: build the live ones again

@@ -25,10 +25,9 @@ POOL_SIZE = 4  # connections: each is held for one short query, so a few serve m
 
 def async_reads_for(database: Database, view: MessagesView) -> AsyncReads | None:
     """Async reads for a PostgreSQL database (None for SQLite, whose reads stay in threads)."""
-    conninfo = getattr(database, "conninfo", None)
-    if database.dialect.name != "postgres" or not isinstance(conninfo, str):
+    if database.conninfo is None:
         return None
-    return AsyncReads(conninfo, view)
+    return AsyncReads(database.conninfo, view)
 
 
 class AsyncReads:

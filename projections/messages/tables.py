@@ -81,7 +81,7 @@ class ViewTables:
         live.drop(curs)
         curs.execute(f"ALTER TABLE {self.threads} RENAME TO {live.threads}")
         curs.execute(f"ALTER TABLE {self.messages} RENAME TO {live.messages}")
-        if self.dialect.name == "postgres":
+        if self.dialect.renames_indexes:
             for old, new in zip(self.index_names(), live.index_names(), strict=True):
                 curs.execute(f"ALTER INDEX {old} RENAME TO {new}")
         else:  # SQLite cannot rename an index: build the live ones again

@@ -67,7 +67,7 @@ def rebuild_generation(
     if progress is not None:
         progress(start, reader.head())
     applied = chase(database, reader, projector, shadow_name, page, progress)
-    if dialect.name == "postgres":  # indexes are renamed at the swap; SQLite builds the live ones there
+    if dialect.renames_indexes:  # indexes are renamed at the swap; SQLite builds the live ones there
         with database.transaction() as curs:
             getattr(shadow, "create_indexes", shadow.create)(curs)
         applied += chase(database, reader, projector, shadow_name, page, progress)

@@ -31,6 +31,7 @@ class Database(ABC):
 
     dialect: Dialect
     url: str
+    conninfo: str | None = None  # a libpq connection string where async connections can be opened
 
     @abstractmethod
     def application_env(self) -> dict[str, str]:

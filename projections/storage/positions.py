@@ -35,7 +35,7 @@ def lock_position(curs: Cursor, dialect: Dialect, projection: str) -> int:
 
     Whoever applies events to a projection holds this lock while it does, so no event is applied twice.
     """
-    if dialect.name != "postgres":  # a SQLite write transaction already excludes every other writer
+    if dialect.single_writer:  # a SQLite write transaction already excludes every other writer
         return read_position(curs, dialect, projection) or 0
     curs.execute(
         f"INSERT INTO {POSITIONS_TABLE} (projection, position, updated_at) VALUES (%s, 0, 0)"

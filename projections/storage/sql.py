@@ -22,11 +22,13 @@ class Dialect:
     name: str
     bigint: str
     json_type: str
+    renames_indexes: bool  # ALTER INDEX … RENAME exists (SQLite builds a renamed table's indexes again)
+    single_writer: bool  # one write transaction at a time, database-wide (no row locks needed or possible)
 
     def q(self, query: str) -> str:
         """Translate a query written with ``%s`` placeholders into this dialect."""
         return query.replace("%s", "?") if self.name == "sqlite" else query
 
 
-SQLITE = Dialect(name="sqlite", bigint="INTEGER", json_type="TEXT")
-POSTGRES = Dialect(name="postgres", bigint="BIGINT", json_type="TEXT")
+SQLITE = Dialect(name="sqlite", bigint="INTEGER", json_type="TEXT", renames_indexes=False, single_writer=True)
+POSTGRES = Dialect(name="postgres", bigint="BIGINT", json_type="TEXT", renames_indexes=True, single_writer=False)

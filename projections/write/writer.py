@@ -15,11 +15,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.application import ThreadsApplication
 from domain.errors import DomainError
 from domain.ids import thread_uuid
 from domain.thread import Thread
 from projections.projection import Projector
+from projections.storage.application import ThreadsApplication
 from projections.storage.database import Database, IdempotencyConflict
 from projections.storage.sql import Cursor
 from projections.write.aggregates import ThreadCache
@@ -90,7 +90,7 @@ class Writer:
         self.max_batch = max_batch
         self.cache_size = cache_size
         self.on_batch = on_batch
-        self._threads = ThreadCache(app, cache_size, background_snapshots=database.dialect.name == "postgres")
+        self._threads = ThreadCache(app, cache_size, background_snapshots=not database.dialect.single_writer)
         self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="msgstore-writer", daemon=True)
         self._started = False
