@@ -15,7 +15,8 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, FastAPI, Query, Request
-from psycopg.rows import dict_row
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api.auth import KeyRing, Principal
@@ -82,7 +83,9 @@ Caller = Annotated[Principal, Depends(principal)]
 
 def create_app(database_url: str, keys: KeyRing) -> FastAPI:
     """Build the baseline app on a database."""
-    pool = AsyncConnectionPool(database_url, min_size=4, max_size=20, kwargs={"row_factory": dict_row}, open=False)
+    pool: AsyncConnectionPool[AsyncConnection[DictRow]] = AsyncConnectionPool(
+        database_url, min_size=4, max_size=20, kwargs={"row_factory": dict_row}, open=False
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -135,7 +138,8 @@ def create_app(database_url: str, keys: KeyRing) -> FastAPI:
     ) -> JSONBody:
         async with pool.connection() as conn:
             await _thread(conn, thread_id, caller.tenant)
-            sql, params = PAGE, [thread_id]
+            sql = PAGE
+            params: list[str | int] = [thread_id]
             behind, ahead = (">", "<") if order == "asc" else ("<", ">")
             for name, cursor, op in (("after", after, behind), ("before", before, ahead)):
                 if cursor:
@@ -175,7 +179,7 @@ def create_app(database_url: str, keys: KeyRing) -> FastAPI:
     return app
 
 
-async def _thread(conn: Any, thread_id: str, tenant: str) -> dict[str, Any]:
+async def _thread(conn: AsyncConnection[DictRow], thread_id: str, tenant: str) -> dict[str, Any]:
     row: dict[str, Any] | None = await (await conn.execute(SELECT_THREAD, (thread_id, tenant))).fetchone()
     if row is None:
         raise ThreadNotFound(thread_id)

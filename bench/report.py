@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from bench.load import Sample
@@ -118,7 +119,7 @@ class Report:
             groups.setdefault((row.scenario, row.target, row.clients), []).append(row)
         rows = []
         for (scenario, _, _), found in groups.items():
-            speed = (lambda r: -r.median_ms) if _is_latency(scenario) else (lambda r: r.rate)
+            speed: Callable[[Row], float] = (lambda r: -r.median_ms) if _is_latency(scenario) else (lambda r: r.rate)
             ranked = sorted(found, key=lambda r: (r.value or 0.0, speed(r)))
             rows.append(ranked[len(ranked) // 2])
         return Report(self.machine, rows)
@@ -134,7 +135,7 @@ def _is_latency(scenario: str) -> bool:
     return scenario.startswith(LATENCY_SCENARIOS)
 
 
-COLUMNS = (
+COLUMNS: tuple[tuple[str, JustifyMethod], ...] = (
     ("scenario", "left"),
     ("target", "left"),
     ("clients", "right"),
@@ -209,7 +210,7 @@ def render(report: Report, targets: list[Target], console: Console | None = None
     console = console or Console(width=max(Console().width, 150))
     table = Table(title="msgstore benchmark: the store beside a plain CRUD service and PostgreSQL itself")
     for name, justify in COLUMNS:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify)
     previous = None
     for row in report.rows:
         if previous is not None and row.scenario != previous:

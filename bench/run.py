@@ -165,7 +165,7 @@ def targets(report: Report) -> list[Target]:
     found.append(
         Target(
             "peak RSS at the full store ÷ at half of it",
-            big.value / half.value if big and half and half.value else None,
+            big.value / half.value if big and big.value is not None and half and half.value else None,
             1.1,
             False,
         )

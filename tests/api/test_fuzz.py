@@ -6,14 +6,14 @@ Bounded and deterministic (derandomized hypothesis, few examples); on both datab
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis import Case, GenerationMode
+from schemathesis import CheckContext, GenerationMode, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
@@ -34,6 +34,9 @@ from tests.support.fuzzing import (
 )
 from tests.support.servers import Server
 
+if TYPE_CHECKING:
+    from schemathesis.specs.openapi.schemas import OpenApiCase
+
 FEW = settings(
     max_examples=100, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
@@ -49,7 +52,7 @@ def ids(server: Server) -> Iterator[Ids]:
 
 
 @schemathesis.check
-def openai_error_shape(ctx: Any, response: Any, case: Case) -> bool | None:
+def openai_error_shape(ctx: CheckContext, response: Response, case: OpenApiCase) -> bool | None:
     """Every answer of 400 or more has exactly the OpenAI error body, and none is a 5xx or a 422."""
     assert_openai_error(response, case.method.upper())
     return None
@@ -62,7 +65,7 @@ api_schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMo
 
 @api_schema.parametrize()
 @settings(max_examples=25, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-def test_no_operation_answers_a_5xx_a_422_or_a_misshapen_error(case: Case, ids: Ids, server: Server) -> None:
+def test_no_operation_answers_a_5xx_a_422_or_a_misshapen_error(case: OpenApiCase, ids: Ids, server: Server) -> None:
     target = ids.substitute(case)
     response = case.call(base_url=server.root, headers=RUNTIME, timeout=30)
     case.validate_response(

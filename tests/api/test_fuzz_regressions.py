@@ -179,8 +179,9 @@ def test_an_unexpected_failure_is_an_ordinary_500(
         raise RuntimeError("secret internals")
 
     settings_ = Settings(database_url=database_url, api_keys="sk-test-alpha:alpha", data_dir=tmp_path)
-    with TestClient(create_app(settings_), raise_server_exceptions=True) as client:  # a re-raise fails the call
-        monkeypatch.setattr(client.app.state.store, "thread", boom)  # type: ignore[attr-defined]
+    app = create_app(settings_)
+    with TestClient(app, raise_server_exceptions=True) as client:  # a re-raise fails the call
+        monkeypatch.setattr(app.state.store, "thread", boom)
         response = client.get("/v1/threads/thread_x", headers={"Authorization": "Bearer sk-test-alpha"})
         assert response.status_code == 500 and response.json()["error"]["type"] == "server_error"
         assert "secret" not in response.text

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openai import OpenAI
 
 from domain.ids import key_identifier
 from tests.support.servers import Server
@@ -93,7 +94,7 @@ def test_who_deleted_this_message_when_and_what_it_said(http: httpx.Client, stor
     assert page.json()["data"] == [] and page.json()["has_more"] is False  # desc by default: nothing after the first
 
 
-def test_what_the_thread_looked_like_then(http: httpx.Client, client: Any, story: dict[str, Any]) -> None:
+def test_what_the_thread_looked_like_then(http: httpx.Client, client: OpenAI, story: dict[str, Any]) -> None:
     t, m = story["thread"], story["message"]
     events = listing(http.get(f"/v1/threads/{t}/events", params={"order": "asc"}))
     assert http.get(f"/v1/threads/{t}", params={"version": 4}).json()["metadata"] == {"v": "1"}

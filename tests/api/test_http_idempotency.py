@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import httpx
 import pytest
+from openai import OpenAI
 
 from tests.support.servers import Server
 
@@ -80,7 +80,7 @@ def test_an_invalid_key_is_400(http: httpx.Client, thread_id: str) -> None:
 def test_concurrent_duplicates_record_one_message(server: Server, thread_id: str) -> None:
     key = {"Idempotency-Key": f"burst-{thread_id}", "Authorization": "Bearer sk-test-alpha"}
 
-    def post(_: int) -> Any:
+    def post(_: int) -> httpx.Response:
         with httpx.Client(base_url=server.root, headers=key, timeout=60) as c:
             return c.post(f"/v1/threads/{thread_id}/messages", json={"role": "user", "content": "dup"})
 
@@ -92,7 +92,7 @@ def test_concurrent_duplicates_record_one_message(server: Server, thread_id: str
         assert listed(c, thread_id) == [responses[0].json()["id"]]
 
 
-def test_the_sdk_sends_a_key_through_extra_headers(client: Any) -> None:
+def test_the_sdk_sends_a_key_through_extra_headers(client: OpenAI) -> None:
     thread = client.beta.threads.create()
     headers = {"Idempotency-Key": f"sdk-{thread.id}"}
     first = client.beta.threads.messages.create(thread.id, role="user", content="x", extra_headers=headers)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -14,15 +13,13 @@ from projections.registry import projection
 from projections.runners.rebuild import rebuild, verify
 from projections.runners.status import projection_status
 from projections.store import MessageStore, NewMessage
-from tests.support.servers import Server
+from tests.support.servers import Server, StartServer
 
 ALPHA = {"Authorization": "Bearer sk-test-alpha"}
 
 
 @pytest.fixture
-def online(
-    start_server: Callable[..., Server], new_database: Callable[[], str]
-) -> Iterator[tuple[Server, MessageStore]]:
+def online(start_server: StartServer, new_database: Callable[[], str]) -> Iterator[tuple[Server, MessageStore]]:
     """A server (with its worker) and the operator's own handle on the same database."""
     url = new_database()
     server = start_server(url)
@@ -53,7 +50,7 @@ def seed(store: MessageStore, threads: int, messages: int) -> list[str]:
 def test_rebuilds_while_the_api_serves_and_records(online: tuple[Server, MessageStore]) -> None:
     server, store = online
     threads = seed(store, threads=4, messages=60)
-    failures: list[Any] = []
+    failures: list[tuple[object, ...]] = []
     written: list[str] = []
     stop = threading.Event()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -35,7 +36,9 @@ def app(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
 
 
 def store_of(client: TestClient) -> MessageStore:
-    store: MessageStore = client.app.state.store  # type: ignore[attr-defined]
+    app = client.app
+    assert isinstance(app, FastAPI)  # the client of create_app's app
+    store: MessageStore = app.state.store
     return store
 
 

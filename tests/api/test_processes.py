@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import openai
 import pytest
 from openai import OpenAI
 
+from tests.support.sdk import text_of
 from tests.support.servers import Server
 
 CLIENTS = 8
@@ -96,12 +96,12 @@ def test_many_clients_through_two_processes_into_one_thread(server: Server, seco
         created = list(pool.map(client_run, range(CLIENTS)))  # any 5xx raises: max_retries=0
     with sdk(second) as reader:
         listed = list(reader.beta.threads.messages.list(thread.id, order="asc", limit=100))
-    texts = [m.content[0].text.value for m in listed]
+    texts = [text_of(m) for m in listed]
     expected = {f"c{n}-{i}" for n in range(CLIENTS) for i in range(PER_CLIENT)}
     assert len(texts) == len(expected) and set(texts) == expected  # none lost, none duplicated
-    assert [m.id for m in listed if m.content[0].text.value.startswith("c3-")] == created[3]
+    assert [m.id for m in listed if text_of(m).startswith("c3-")] == created[3]
     for n in range(CLIENTS):  # each client's messages are listed in the order it created them
         mine = [t for t in texts if t.startswith(f"c{n}-")]
         assert mine == [f"c{n}-{i}" for i in range(PER_CLIENT)]
-    ids: Any = [m.id for m in listed]
+    ids = [m.id for m in listed]
     assert sorted(ids) == sorted(i for batch in created for i in batch)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -12,25 +11,28 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from projections.runners.worker import ProjectionWorker
 from projections.store import MessageStore
-from tests.support.servers import Server
+from tests.support.servers import Server, StartServer
 
 ALPHA = {"Authorization": "Bearer sk-test-alpha"}
 BETA = {"Authorization": "Bearer sk-test-beta"}
 
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+"""Sample values by name and sorted labels."""
 
-def metrics(server: Server) -> dict[str, Any]:
+
+def metrics(server: Server) -> Samples:
     """Every sample of /metrics by (name, sorted labels), parsed by the Prometheus text parser."""
     response = httpx.get(server.root + "/metrics", timeout=30)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    samples = {}
+    samples: Samples = {}
     for family in text_string_to_metric_families(response.text):
         for sample in family.samples:
             samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return samples
 
 
-def value(samples: dict[str, Any], name: str, **labels: str) -> float:
+def value(samples: Samples, name: str, **labels: str) -> float:
     return float(sum(v for (n, ls), v in samples.items() if n == name and set(labels.items()) <= set(ls)))
 
 
@@ -59,9 +61,7 @@ def test_metrics_parse_and_count_requests_by_route_template(server: Server, http
     assert value(samples, "msgstore_event_log_head") >= 2
 
 
-def test_metrics_of_several_server_processes_add_up(
-    start_server: Callable[..., Server], new_database: Callable[[], str]
-) -> None:
+def test_metrics_of_several_server_processes_add_up(start_server: StartServer, new_database: Callable[[], str]) -> None:
     server = start_server(new_database(), workers=2)
     try:
         with httpx.Client(base_url=server.root, headers=ALPHA, timeout=30) as c:
@@ -75,7 +75,7 @@ def test_metrics_of_several_server_processes_add_up(
 
 
 def test_readyz_fails_while_a_projection_the_api_serves_is_far_behind(
-    start_server: Callable[..., Server], new_database: Callable[[], str], request: pytest.FixtureRequest
+    start_server: StartServer, new_database: Callable[[], str], request: pytest.FixtureRequest
 ) -> None:
     url = new_database()
     server = start_server(url, env={"MSGSTORE_WORKER": "false", "MSGSTORE_READY_MAX_LAG": "0"})
@@ -93,7 +93,7 @@ def test_readyz_fails_while_a_projection_the_api_serves_is_far_behind(
 
 
 @pytest.fixture(scope="module")
-def analytics_server(start_server: Callable[..., Server], new_database: Callable[[], str]) -> Iterator[Server]:
+def analytics_server(start_server: StartServer, new_database: Callable[[], str]) -> Iterator[Server]:
     """A server with its in-process worker, on a database of its own: exact counts."""
     server = start_server(new_database())
     yield server

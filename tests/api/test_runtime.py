@@ -8,8 +8,10 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from openai import OpenAI
 from openai.types.beta.threads import Message
 
+from tests.support.sdk import error_body, text_of, undeclared
 from tests.support.servers import Server
 
 RUNTIME_KEY = "sk-test-runtime"
@@ -17,7 +19,7 @@ RUN = {"assistant_id": "asst_demo", "run_id": "run_1", "status": "in_progress"}
 
 
 @pytest.fixture
-def runtime(server: Server) -> Iterator[Any]:
+def runtime(server: Server) -> Iterator[OpenAI]:
     """The sync SDK with a runtime key of tenant alpha."""
     with openai.OpenAI(base_url=server.base_url, api_key=RUNTIME_KEY, max_retries=0) as c:
         yield c
@@ -34,7 +36,7 @@ def text(index: int, value: str) -> dict[str, Any]:
     return {"index": index, "type": "text", "text": {"value": value}}
 
 
-def start(runtime: Any, thread_id: str, **fields: Any) -> Message:
+def start(runtime: OpenAI, thread_id: str, **fields: Any) -> Message:
     """Create an in-progress assistant message, as a runtime does when a run starts writing."""
     message: Message = runtime.beta.threads.messages.create(
         thread_id, role="assistant", content=[], extra_body={**RUN, **fields}
@@ -42,18 +44,18 @@ def start(runtime: Any, thread_id: str, **fields: Any) -> Message:
     return message
 
 
-def delta(runtime: Any, thread_id: str, message_id: str, *parts: dict[str, Any]) -> Message:
+def delta(runtime: OpenAI, thread_id: str, message_id: str, *parts: dict[str, Any]) -> Message:
     path = f"/threads/{thread_id}/messages/{message_id}/deltas"
     message: Message = runtime.post(path, body={"content": list(parts)}, cast_to=Message)
     return message
 
 
-def finish(runtime: Any, thread_id: str, message_id: str, how: str, body: dict[str, Any] | None = None) -> Message:
+def finish(runtime: OpenAI, thread_id: str, message_id: str, how: str, body: dict[str, Any] | None = None) -> Message:
     message: Message = runtime.post(f"/threads/{thread_id}/messages/{message_id}/{how}", body=body, cast_to=Message)
     return message
 
 
-def test_a_runtime_records_a_streamed_reply_from_in_progress_to_completed(client: Any, runtime: Any) -> None:
+def test_a_runtime_records_a_streamed_reply_from_in_progress_to_completed(client: OpenAI, runtime: OpenAI) -> None:
     thread = client.beta.threads.create(messages=[{"role": "user", "content": "Say hello"}])
     started = start(runtime, thread.id)
     assert (started.status, started.content, started.assistant_id, started.run_id) == (
@@ -65,7 +67,7 @@ def test_a_runtime_records_a_streamed_reply_from_in_progress_to_completed(client
     assert started.completed_at is None and started.incomplete_at is None and started.incomplete_details is None
     assert client.beta.threads.messages.retrieve(started.id, thread_id=thread.id) == started
 
-    assert delta(runtime, thread.id, started.id, text(0, "Hel")).content[0].text.value == "Hel"
+    assert text_of(delta(runtime, thread.id, started.id, text(0, "Hel"))) == "Hel"
     grown = delta(runtime, thread.id, started.id, text(0, "lo"), {"index": 1, "type": "refusal", "refusal": "n"})
     grown = delta(runtime, thread.id, started.id, {"index": 1, "type": "refusal", "refusal": "o"}, text(2, "!"))
     assert grown.model_dump()["content"] == [
@@ -87,21 +89,21 @@ def test_a_runtime_records_a_streamed_reply_from_in_progress_to_completed(client
     assert [m.role for m in listed] == ["user", "assistant"] and listed[1] == done
 
 
-def test_a_runtime_marks_a_reply_incomplete_and_it_can_be_deleted(client: Any, runtime: Any) -> None:
+def test_a_runtime_marks_a_reply_incomplete_and_it_can_be_deleted(client: OpenAI, runtime: OpenAI) -> None:
     thread = client.beta.threads.create()
     started = start(runtime, thread.id, run_id="run_2")
     delta(runtime, thread.id, started.id, text(0, "Once upon a"))
     ended = finish(runtime, thread.id, started.id, "incomplete", {"reason": "max_tokens"})
     assert ended.status == "incomplete" and ended.incomplete_details is not None
     assert ended.incomplete_details.reason == "max_tokens" and isinstance(ended.incomplete_at, int)
-    assert ended.completed_at is None and ended.content[0].text.value == "Once upon a"
+    assert ended.completed_at is None and text_of(ended) == "Once upon a"
     assert client.beta.threads.messages.retrieve(started.id, thread_id=thread.id) == ended
     assert client.beta.threads.messages.delete(started.id, thread_id=thread.id).deleted is True
     with pytest.raises(openai.NotFoundError):
         client.beta.threads.messages.retrieve(started.id, thread_id=thread.id)
 
 
-def test_runtime_fields_without_in_progress_and_plain_creates_by_a_runtime(runtime: Any) -> None:
+def test_runtime_fields_without_in_progress_and_plain_creates_by_a_runtime(runtime: OpenAI) -> None:
     thread = runtime.beta.threads.create()
     whole = runtime.beta.threads.messages.create(
         thread.id, role="assistant", content="All at once", extra_body={"assistant_id": "asst_demo", "run_id": "run_9"}
@@ -111,18 +113,18 @@ def test_runtime_fields_without_in_progress_and_plain_creates_by_a_runtime(runti
     assert (plain.status, plain.assistant_id, plain.run_id) == ("completed", None, None)
     seeded = start(runtime, thread.id, run_id="run_10")
     seeded_with_text = runtime.beta.threads.messages.create(thread.id, role="assistant", content="Hi", extra_body=RUN)
-    assert seeded.content == [] and seeded_with_text.content[0].text.value == "Hi"
-    assert delta(runtime, thread.id, seeded_with_text.id, text(0, " there")).content[0].text.value == "Hi there"
+    assert seeded.content == [] and text_of(seeded_with_text) == "Hi"
+    assert text_of(delta(runtime, thread.id, seeded_with_text.id, text(0, " there"))) == "Hi there"
     with pytest.raises(openai.BadRequestError) as empty:
         runtime.beta.threads.messages.create(thread.id, role="assistant", content=[], extra_body={"run_id": "r"})
-    assert empty.value.body["param"] == "content" and empty.value.body["code"] == "empty_array"  # type: ignore[index]
+    assert error_body(empty.value)["param"] == "content" and error_body(empty.value)["code"] == "empty_array"
 
 
-FINISHES = {
+FINISHES: dict[str, tuple[str, dict[str, Any] | None]] = {
     "completed": ("complete", None),
     "incomplete": ("incomplete", {"reason": "run_cancelled"}),
 }
-MOVES = {
+MOVES: dict[str, tuple[dict[str, Any] | None, str]] = {
     "deltas": ({"content": [text(0, "more")]}, "receive deltas"),
     "complete": (None, "be completed"),
     "incomplete": ({"reason": "run_failed"}, "be marked incomplete"),
@@ -130,7 +132,9 @@ MOVES = {
 
 
 @pytest.mark.parametrize("state", ["completed", "incomplete", "deleted", "created completed"])
-def test_every_illegal_transition_is_400_naming_the_state(runtime: Any, runtime_http: httpx.Client, state: str) -> None:
+def test_every_illegal_transition_is_400_naming_the_state(
+    runtime: OpenAI, runtime_http: httpx.Client, state: str
+) -> None:
     thread = runtime.beta.threads.create()
     if state == "created completed":
         message_id = runtime.beta.threads.messages.create(thread.id, role="assistant", content="done").id
@@ -155,7 +159,7 @@ def test_every_illegal_transition_is_400_naming_the_state(runtime: Any, runtime_
         }
 
 
-def test_deltas_must_fit_the_content_blocks(runtime: Any, runtime_http: httpx.Client) -> None:
+def test_deltas_must_fit_the_content_blocks(runtime: OpenAI, runtime_http: httpx.Client) -> None:
     thread = runtime.beta.threads.create()
     message_id = start(runtime, thread.id).id
     url = f"/v1/threads/{thread.id}/messages/{message_id}/deltas"
@@ -186,7 +190,7 @@ def test_deltas_must_fit_the_content_blocks(runtime: Any, runtime_http: httpx.Cl
     ],
 )
 def test_runtime_bodies_are_validated_like_openai_bodies(
-    runtime: Any, runtime_http: httpx.Client, suffix: str, body: Any, param: str, code: str | None
+    runtime: OpenAI, runtime_http: httpx.Client, suffix: str, body: Any, param: str, code: str | None
 ) -> None:
     thread = runtime.beta.threads.create()
     message_id = start(runtime, thread.id).id
@@ -198,7 +202,7 @@ def test_runtime_bodies_are_validated_like_openai_bodies(
         assert error["code"] == code
 
 
-def test_only_runtime_keys_use_the_extensions(client: Any, runtime: Any, http: httpx.Client) -> None:
+def test_only_runtime_keys_use_the_extensions(client: OpenAI, runtime: OpenAI, http: httpx.Client) -> None:
     thread = client.beta.threads.create()
     message_id = start(runtime, thread.id).id
     for move, body in (("deltas", {"content": [text(0, "x")]}), ("complete", None), ("incomplete", {"reason": "x"})):
@@ -210,14 +214,14 @@ def test_only_runtime_keys_use_the_extensions(client: Any, runtime: Any, http: h
     for field, value in (("status", "in_progress"), ("run_id", "run_1"), ("assistant_id", "asst_1")):
         with pytest.raises(openai.PermissionDeniedError) as denied:
             client.beta.threads.messages.create(thread.id, role="assistant", content="x", extra_body={field: value})
-        assert denied.value.body["param"] == field  # type: ignore[index]
+        assert error_body(denied.value)["param"] == field
     # Standard calls are unchanged for an ordinary key (an explicit null is no runtime field).
     plain = client.beta.threads.messages.create(thread.id, role="user", content="hi", extra_body={"run_id": None})
     assert plain.status == "completed" and plain.run_id is None
     assert client.beta.threads.messages.retrieve(message_id, thread_id=thread.id).status == "in_progress"
 
 
-def test_runtime_extensions_respect_tenants(other_client: Any, runtime: Any, runtime_http: httpx.Client) -> None:
+def test_runtime_extensions_respect_tenants(other_client: OpenAI, runtime: OpenAI, runtime_http: httpx.Client) -> None:
     foreign = other_client.beta.threads.create()
     foreign_message = other_client.beta.threads.messages.create(foreign.id, role="user", content="mine")
     with pytest.raises(openai.NotFoundError):
@@ -231,7 +235,7 @@ def test_runtime_extensions_respect_tenants(other_client: Any, runtime: Any, run
     assert other_client.beta.threads.messages.retrieve(foreign_message.id, thread_id=foreign.id).status == "completed"
 
 
-def test_list_by_run_returns_exactly_that_runs_messages_with_cursors(runtime: Any) -> None:
+def test_list_by_run_returns_exactly_that_runs_messages_with_cursors(runtime: OpenAI) -> None:
     thread = runtime.beta.threads.create()
     runs: dict[str | None, list[str]] = {"run_a": [], "run_b": [], None: []}
     for i in range(12):
@@ -246,17 +250,17 @@ def test_list_by_run_returns_exactly_that_runs_messages_with_cursors(runtime: An
     exact = messages.list(thread.id, run_id="run_b", limit=3, order="asc")
     assert [m.id for m in exact.data] == runs["run_b"] and exact.has_more is False
     short = messages.list(thread.id, run_id="run_a", limit=5, order="asc")
-    assert short.has_more is True and short.last_id == runs["run_a"][4]
+    assert short.has_more is True and undeclared(short, "last_id") == runs["run_a"][4]
     before = messages.list(thread.id, run_id="run_a", limit=2, order="asc", before=runs["run_a"][4])
     assert [m.id for m in before.data] == runs["run_a"][2:4]
     # A cursor from outside the run still positions the page.
     after_other = messages.list(thread.id, run_id="run_a", order="asc", after=runs["run_b"][1])
     assert [m.id for m in after_other.data] == runs["run_a"][3:]  # m6, m8, m10 come after m5
     nothing = messages.list(thread.id, run_id="run_zzz")
-    assert nothing.data == [] and nothing.has_more is False and nothing.first_id is None
+    assert nothing.data == [] and nothing.has_more is False and undeclared(nothing, "first_id") is None
 
 
-def test_a_retried_delta_with_its_idempotency_key_is_appended_once(runtime: Any, runtime_http: httpx.Client) -> None:
+def test_a_retried_delta_with_its_idempotency_key_is_appended_once(runtime: OpenAI, runtime_http: httpx.Client) -> None:
     thread = runtime.beta.threads.create()
     message_id = start(runtime, thread.id).id
     url = f"/v1/threads/{thread.id}/messages/{message_id}/deltas"
@@ -265,11 +269,12 @@ def test_a_retried_delta_with_its_idempotency_key_is_appended_once(runtime: Any,
     again = runtime_http.post(url, json={"content": [text(0, "once")]}, headers=headers)
     assert first.status_code == again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json() and first.json()["content"][0]["text"]["value"] == "once"
-    assert runtime.beta.threads.messages.retrieve(message_id, thread_id=thread.id).content[0].text.value == "once"
+    assert text_of(runtime.beta.threads.messages.retrieve(message_id, thread_id=thread.id)) == "once"
 
 
-def test_new_threads_take_no_runtime_fields_in_their_messages(runtime: Any) -> None:
+def test_new_threads_take_no_runtime_fields_in_their_messages(runtime: OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as refused:
+        # run_id is no field of the SDK's message parameters: sent on purpose, against its types
         runtime.beta.threads.create(messages=[{"role": "assistant", "content": "x", "run_id": "run_1"}])  # type: ignore[typeddict-unknown-key]
-    assert refused.value.body["param"] == "messages[0].run_id"  # type: ignore[index]
-    assert refused.value.body["code"] == "unknown_parameter"  # type: ignore[index]
+    assert error_body(refused.value)["param"] == "messages[0].run_id"
+    assert error_body(refused.value)["code"] == "unknown_parameter"

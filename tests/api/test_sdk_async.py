@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import openai
 import pytest
+from openai import AsyncOpenAI
+from openai.types.beta.threads import ImageURLContentBlock
+
+from tests.support.sdk import block, text_of
 
 pytestmark = pytest.mark.anyio
 
 
-async def test_threads(async_client: Any) -> None:
+async def test_threads(async_client: AsyncOpenAI) -> None:
     client = async_client
     thread = await client.beta.threads.create(messages=[{"role": "user", "content": "Hi"}], metadata={"a": "1"})
     assert thread.id.startswith("thread_") and thread.metadata == {"a": "1"}
@@ -24,7 +27,7 @@ async def test_threads(async_client: Any) -> None:
         await client.beta.threads.retrieve(thread.id)
 
 
-async def test_messages(async_client: Any) -> None:
+async def test_messages(async_client: AsyncOpenAI) -> None:
     client = async_client
     thread = await client.beta.threads.create()
     message = await client.beta.threads.messages.create(
@@ -33,7 +36,7 @@ async def test_messages(async_client: Any) -> None:
         content=[{"type": "text", "text": "Hello"}, {"type": "image_url", "image_url": {"url": "https://x/y.png"}}],
         metadata={"k": "v"},
     )
-    assert (message.status, message.content[0].text.value, message.content[1].image_url.detail) == (
+    assert (message.status, text_of(message), block(message, 1, ImageURLContentBlock).image_url.detail) == (
         "completed",
         "Hello",
         "auto",
@@ -47,19 +50,19 @@ async def test_messages(async_client: Any) -> None:
         await client.beta.threads.messages.retrieve(message.id, thread_id=thread.id)
 
 
-async def test_list_and_auto_pagination(async_client: Any) -> None:
+async def test_list_and_auto_pagination(async_client: AsyncOpenAI) -> None:
     client = async_client
     thread = await client.beta.threads.create(messages=[{"role": "user", "content": f"m{i}"} for i in range(9)])
     page = await client.beta.threads.messages.list(thread.id, limit=4, order="asc")
-    assert [m.content[0].text.value for m in page.data] == ["m0", "m1", "m2", "m3"] and page.has_more
-    seen = [m.content[0].text.value async for m in client.beta.threads.messages.list(thread.id, limit=4)]
+    assert [text_of(m) for m in page.data] == ["m0", "m1", "m2", "m3"] and page.has_more
+    seen = [text_of(m) async for m in client.beta.threads.messages.list(thread.id, limit=4)]
     assert seen == [f"m{i}" for i in range(8, -1, -1)]
     ids = [m.id for m in page.data]
     before = [m.id async for m in client.beta.threads.messages.list(thread.id, limit=2, order="asc", before=ids[3])]
     assert before == ids[1:3]
 
 
-async def test_concurrent_async_creates_keep_every_message(async_client: Any) -> None:
+async def test_concurrent_async_creates_keep_every_message(async_client: AsyncOpenAI) -> None:
     client = async_client
     thread = await client.beta.threads.create()
     created = await asyncio.gather(

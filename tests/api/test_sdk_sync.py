@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import httpx
 import openai
 import pytest
+from openai import OpenAI
+from openai.types.beta.threads import (
+    ImageFileContentBlock,
+    ImageURLContentBlock,
+    Message,
+    MessageContentPartParam,
+    TextContentBlock,
+)
+
+from tests.support.sdk import block, text_of
 
 MESSAGE_KEYS = {
     "id",
@@ -25,18 +35,18 @@ MESSAGE_KEYS = {
     "attachments",
     "metadata",
 }
-PARTS: list[Any] = [
+PARTS: list[MessageContentPartParam] = [
     {"type": "text", "text": "Look at these"},
     {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "low"}},
     {"type": "image_file", "image_file": {"file_id": "file-abc"}},
 ]
 
 
-def texts(messages: Any) -> list[str]:
-    return [m.content[0].text.value for m in messages]
+def texts(messages: Iterable[Message]) -> list[str]:
+    return [text_of(m) for m in messages]
 
 
-def test_create_a_thread_without_arguments(client: Any, http: httpx.Client) -> None:
+def test_create_a_thread_without_arguments(client: OpenAI, http: httpx.Client) -> None:
     thread = client.beta.threads.create()
     assert re.fullmatch(r"thread_[A-Za-z0-9_-]{24,}", thread.id)
     assert thread.object == "thread" and isinstance(thread.created_at, int)
@@ -51,13 +61,14 @@ def test_create_a_thread_without_arguments(client: Any, http: httpx.Client) -> N
     }
 
 
-def test_thread_lifecycle(client: Any) -> None:
+def test_thread_lifecycle(client: OpenAI) -> None:
     thread = client.beta.threads.create(
         messages=[{"role": "user", "content": "Hello"}, {"role": "assistant", "content": PARTS}],
         metadata={"customer": "c-1"},
         tool_resources={"code_interpreter": {"file_ids": ["file-1"]}},
     )
     assert thread.metadata == {"customer": "c-1"}
+    assert thread.tool_resources is not None and thread.tool_resources.code_interpreter is not None
     assert thread.tool_resources.code_interpreter.file_ids == ["file-1"]
     assert client.beta.threads.retrieve(thread.id) == thread
     listed = client.beta.threads.messages.list(thread.id, order="asc").data
@@ -68,6 +79,7 @@ def test_thread_lifecycle(client: Any) -> None:
     assert modified.tool_resources == thread.tool_resources  # untouched when not sent
     modified = client.beta.threads.update(thread.id, tool_resources={"file_search": {"vector_store_ids": ["vs_1"]}})
     assert modified.metadata == {"customer": "c-2", "tier": "gold"}
+    assert modified.tool_resources is not None and modified.tool_resources.file_search is not None
     assert modified.tool_resources.file_search.vector_store_ids == ["vs_1"]
     assert client.beta.threads.retrieve(thread.id) == modified
     deleted = client.beta.threads.delete(thread.id)
@@ -80,7 +92,7 @@ def test_thread_lifecycle(client: Any) -> None:
         client.beta.threads.delete(thread.id)
 
 
-def test_message_lifecycle(client: Any, http: httpx.Client) -> None:
+def test_message_lifecycle(client: OpenAI, http: httpx.Client) -> None:
     thread = client.beta.threads.create()
     message = client.beta.threads.messages.create(
         thread.id,
@@ -97,7 +109,9 @@ def test_message_lifecycle(client: Any, http: httpx.Client) -> None:
         "completed",
     )
     assert message.content[0].type == "text"
-    assert (message.content[0].text.value, message.content[0].text.annotations) == ("What is in the file?", [])
+    text = block(message, 0, TextContentBlock).text
+    assert (text.value, text.annotations) == ("What is in the file?", [])
+    assert message.attachments is not None and message.attachments[0].tools is not None
     assert [t.type for t in message.attachments[0].tools] == ["file_search", "code_interpreter"]
     assert (message.assistant_id, message.run_id, message.metadata) == (None, None, {"source": "web"})
     raw = http.get(f"/v1/threads/{thread.id}/messages/{message.id}").json()
@@ -119,20 +133,21 @@ def test_message_lifecycle(client: Any, http: httpx.Client) -> None:
     assert client.beta.threads.messages.list(thread.id).data == []
 
 
-def test_content_parts_come_back_as_given(client: Any) -> None:
+def test_content_parts_come_back_as_given(client: OpenAI) -> None:
     thread = client.beta.threads.create()
     message = client.beta.threads.messages.create(thread.id, role="assistant", content=PARTS)
     assert [c.type for c in message.content] == ["text", "image_url", "image_file"]
-    assert message.content[0].text.value == "Look at these"
-    assert (message.content[1].image_url.url, message.content[1].image_url.detail) == (
+    assert text_of(message) == "Look at these"
+    image_url = block(message, 1, ImageURLContentBlock).image_url
+    assert (image_url.url, image_url.detail) == (
         "https://example.com/cat.png",
         "low",
     )
-    assert message.content[2].image_file.file_id == "file-abc"
+    assert block(message, 2, ImageFileContentBlock).image_file.file_id == "file-abc"
     assert message.attachments == []
 
 
-def test_list_order_limit_and_shape(client: Any, http: httpx.Client) -> None:
+def test_list_order_limit_and_shape(client: OpenAI, http: httpx.Client) -> None:
     thread = client.beta.threads.create(messages=[{"role": "user", "content": f"m{i}"} for i in range(5)])
     page = client.beta.threads.messages.list(thread.id)
     assert texts(page.data) == ["m4", "m3", "m2", "m1", "m0"]  # newest first by default
@@ -148,7 +163,7 @@ def test_list_order_limit_and_shape(client: Any, http: httpx.Client) -> None:
     assert empty == {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
 
 
-def test_auto_pagination_visits_everything_once(client: Any) -> None:
+def test_auto_pagination_visits_everything_once(client: OpenAI) -> None:
     thread = client.beta.threads.create(messages=[{"role": "user", "content": f"m{i}"} for i in range(25)])
     expected = [f"m{i}" for i in range(25)]
     assert texts(client.beta.threads.messages.list(thread.id, order="asc", limit=10)) == expected
@@ -157,7 +172,7 @@ def test_auto_pagination_visits_everything_once(client: Any) -> None:
     assert [len(p.data) for p in pages] == [10, 10, 5]
 
 
-def test_auto_pagination_with_before_terminates(client: Any) -> None:
+def test_auto_pagination_with_before_terminates(client: OpenAI) -> None:
     thread = client.beta.threads.create(messages=[{"role": "user", "content": f"m{i}"} for i in range(12)])
     ids = [m.id for m in client.beta.threads.messages.list(thread.id, order="asc", limit=100).data]
     # before alone: the page just before the cursor; the SDK then asks after=<last>, before kept: empty.
@@ -172,10 +187,10 @@ def test_auto_pagination_with_before_terminates(client: Any) -> None:
     assert texts(between) == [f"m{i}" for i in range(8, 1, -1)]
 
 
-def test_another_tenant_sees_nothing(client: Any, other_client: Any) -> None:
+def test_another_tenant_sees_nothing(client: OpenAI, other_client: OpenAI) -> None:
     thread = client.beta.threads.create()
     message = client.beta.threads.messages.create(thread.id, role="user", content="private")
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: other_client.beta.threads.retrieve(thread.id),
         lambda: other_client.beta.threads.update(thread.id, metadata={"x": "y"}),
         lambda: other_client.beta.threads.delete(thread.id),

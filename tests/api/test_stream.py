@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import openai
 import pytest
+from openai import OpenAI
 from openai.types.beta.threads import Message
 
-from tests.support.servers import Server
+from tests.support.sdk import text_of
+from tests.support.servers import Server, StartServer
 from tests.support.sse import Event, Stream
 
 RUNTIME_KEY = "sk-test-runtime"
@@ -18,13 +20,13 @@ RUN = {"assistant_id": "asst_demo", "run_id": "run_1", "status": "in_progress"}
 
 
 @pytest.fixture
-def runtime(server: Server) -> Iterator[Any]:
+def runtime(server: Server) -> Iterator[OpenAI]:
     with openai.OpenAI(base_url=server.base_url, api_key=RUNTIME_KEY, max_retries=0) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def reader_server(start_server: Callable[..., Server], database_url: str) -> Iterator[Server]:
+def reader_server(start_server: StartServer, database_url: str) -> Iterator[Server]:
     """A second server process on the same database: streams are read there, writes go to the first."""
     server = start_server(database_url)
     yield server
@@ -41,12 +43,12 @@ def text(index: int, value: str) -> dict[str, Any]:
     return {"index": index, "type": "text", "text": {"value": value}}
 
 
-def post(runtime: Any, thread_id: str, message_id: str, what: str, body: Any = None) -> Message:
+def post(runtime: OpenAI, thread_id: str, message_id: str, what: str, body: dict[str, Any] | None = None) -> Message:
     message: Message = runtime.post(f"/threads/{thread_id}/messages/{message_id}/{what}", body=body, cast_to=Message)
     return message
 
 
-def record_a_reply(client: Any, runtime: Any) -> tuple[str, dict[str, Any]]:
+def record_a_reply(client: OpenAI, runtime: OpenAI) -> tuple[str, dict[str, Message]]:
     """A thread with a question, a streamed reply that completes, an edit, and a reply cut short and deleted."""
     thread = client.beta.threads.create(messages=[{"role": "user", "content": "Hi?"}], metadata={"a": "1"})
     reply = runtime.beta.threads.messages.create(thread.id, role="assistant", content=[], extra_body=RUN)
@@ -79,7 +81,7 @@ EXPECTED = [
 
 
 def test_the_stream_replays_a_recorded_reply_in_order_with_openai_event_shapes(
-    client: Any, runtime: Any, http: httpx.Client
+    client: OpenAI, runtime: OpenAI, http: httpx.Client
 ) -> None:
     thread_id, m = record_a_reply(client, runtime)
     with Stream(http, thread_id, "sk-test-alpha") as stream:
@@ -104,7 +106,7 @@ def test_the_stream_replays_a_recorded_reply_in_order_with_openai_event_shapes(
 
 
 def test_resuming_with_last_event_id_gives_every_later_event_once(
-    client: Any, runtime: Any, http: httpx.Client
+    client: OpenAI, runtime: OpenAI, http: httpx.Client
 ) -> None:
     thread_id, _ = record_a_reply(client, runtime)
     with Stream(http, thread_id, "sk-test-alpha") as stream:
@@ -119,7 +121,7 @@ def test_resuming_with_last_event_id_gives_every_later_event_once(
 
 
 def test_a_reader_in_another_process_follows_a_reply_live(
-    client: Any, runtime: Any, reader: httpx.Client, http: httpx.Client
+    client: OpenAI, runtime: OpenAI, reader: httpx.Client, http: httpx.Client
 ) -> None:
     thread = client.beta.threads.create()
     with Stream(reader, thread.id, "sk-test-alpha") as stream:
@@ -137,20 +139,21 @@ def test_a_reader_in_another_process_follows_a_reply_live(
         done = post(runtime, thread.id, reply.id, "complete")
         completed = stream.next()
         assert isinstance(completed, Event) and completed.event == "thread.message.completed"
-        assert completed.data == done.model_dump() and done.content[0].text.value == "One two three"
+        assert completed.data == done.model_dump() and text_of(done) == "One two three"
         client.beta.threads.delete(thread.id)
         deleted = {"id": thread.id, "object": "thread.deleted", "deleted": True}
         assert stream.next() == Event("7", "thread.deleted", deleted)
         assert stream.rest() == []  # the stream ends with the thread
 
 
-def test_stream_errors_and_tenancy(client: Any, other_client: Any, http: httpx.Client) -> None:
+def test_stream_errors_and_tenancy(client: OpenAI, other_client: OpenAI, http: httpx.Client) -> None:
     thread = client.beta.threads.create()
     client.beta.threads.messages.create(thread.id, role="user", content="x")
     for header, message in (("abc", "expected the id of an event"), ("-1", "expected"), ("3", "beyond")):
         with Stream(http, thread.id, "sk-test-alpha", last_event_id=header) as bad:
             assert bad.response.status_code == 400
-            error = bad.response.read() and bad.response.json()["error"]
+            bad.response.read()
+            error = bad.response.json()["error"]
             assert error["param"] == "Last-Event-ID" and message in error["message"]
     foreign = other_client.beta.threads.create()
     for thread_id in (foreign.id, "thread_doesnotexist", "nope"):

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from api.cli.main import cli
 from domain.ids import key_identifier
@@ -42,7 +42,7 @@ def populated(new_database: Callable[[], str]) -> dict[str, Any]:
     return {"url": url, "thread": t, "message": m, "beta": b, "events": events, "at_3": at_3}
 
 
-def run(populated: dict[str, Any], *args: str) -> Any:
+def run(populated: dict[str, Any], *args: str) -> Result:
     return CliRunner().invoke(cli, list(args), env={"MSGSTORE_DATABASE_URL": populated["url"]})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from domain.ids import key_identifier, thread_uuid
 from domain.thread import Thread
@@ -63,13 +62,13 @@ def test_a_cold_load_continues_from_the_latest_snapshot(database_url: str) -> No
         grow(first, thread_id, 700)
     finally:
         first.close()
-    second: Any = MessageStore.open(database_url)  # nothing cached: loads the latest snapshot and the events after it
+    second = MessageStore.open(database_url)  # nothing cached: loads the latest snapshot and the events after it
     try:
         created = second.create_message(ALPHA, thread_id, HELLO).result(timeout=30)
         assert created.status == 200
         listed = second.messages("alpha", thread_id, limit=100, order="desc").data
         assert listed[0]["id"] == created.body["id"] and len(listed) == 100
-        thread = second.app.repository.get(thread_uuid(thread_id))
+        thread: Thread = second.app.repository.get(thread_uuid(thread_id))
         assert thread.version == 702 and len(thread.messages) == 701
     finally:
         second.close()

@@ -47,7 +47,7 @@ def drop_database(admin: str, url: str) -> None:
 class DatabaseFactory:
     """Makes empty databases of one backend and removes them afterwards."""
 
-    def __init__(self, backend: str, config: pytest.Config, tmp: object) -> None:
+    def __init__(self, backend: str, config: pytest.Config, tmp: pytest.TempPathFactory) -> None:
         self.backend = backend
         self.config = config
         self.tmp = tmp
@@ -55,7 +55,7 @@ class DatabaseFactory:
 
     def __call__(self) -> str:
         if self.backend == "sqlite":
-            path = self.tmp.mktemp("sqlite") / "msgstore.db"  # type: ignore[attr-defined]
+            path = self.tmp.mktemp("sqlite") / "msgstore.db"
             return f"sqlite:///{path}"
         url = create_database(admin_url(self.config))
         self.made.append(url)

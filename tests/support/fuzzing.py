@@ -6,12 +6,14 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 import httpx
 from hypothesis import strategies as st
-from schemathesis import Case
+
+if TYPE_CHECKING:
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 RUNTIME = {"Authorization": "Bearer sk-test-runtime"}  # tenant alpha with the runtime scope: every operation
 BETA = {"Authorization": "Bearer sk-test-beta"}
@@ -68,7 +70,7 @@ class Ids:
         foreign = beta.post("/v1/threads", json={}).json()["id"]
         return cls(http, thread, message, in_progress, foreign)
 
-    def substitute(self, case: Case) -> str:
+    def substitute(self, case: OpenApiCase) -> str:
         """Point the case at a real thread, in turn its own or another tenant's, or leave it; say which."""
         params = case.path_parameters or {}
         turn = next(self.turns) % 3
@@ -90,7 +92,19 @@ class Ids:
         return template.format(t=self.thread, m=self.message, p=self.in_progress)
 
 
-def assert_openai_error(response: Any, method: str = "GET") -> None:
+class Answer(Protocol):
+    """A response as httpx and schemathesis both give it."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+def assert_openai_error(response: Answer, method: str = "GET") -> None:
     """Never a 5xx nor a 422; an error (400 or more) has exactly ``{"error": {message, type, param, code}}``."""
     assert response.status_code < 500, f"{method} answered {response.status_code}: {response.text[:300]}"
     assert response.status_code != 422, response.text[:300]

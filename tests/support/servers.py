@@ -7,12 +7,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypedDict, Unpack
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI, OpenAI
 
 KEYS = {"sk-test-alpha": "alpha", "sk-test-beta": "beta", "sk-test-runtime": "alpha:runtime"}
 
@@ -88,13 +92,26 @@ class Server:
         return self.log_path.read_text() if self.log_path else ""
 
 
+class ServerOptions(TypedDict, total=False):
+    """What a test may set on a server besides its database."""
+
+    env: dict[str, str]
+    workers: int
+
+
+class StartServer(Protocol):
+    """The ``start_server`` fixture: start a server on a database URL."""
+
+    def __call__(self, database_url: str, **options: Unpack[ServerOptions]) -> Server: ...
+
+
 @pytest.fixture(scope="session")
-def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartServer]:
     """Start servers on a database URL; all are stopped at the end of the session."""
     started: list[Server] = []
 
-    def start(database_url: str, **kwargs: object) -> Server:
-        server = Server(database_url, tmp_path_factory.mktemp("server"), **kwargs)  # type: ignore[arg-type]
+    def start(database_url: str, **options: Unpack[ServerOptions]) -> Server:
+        server = Server(database_url, tmp_path_factory.mktemp("server"), **options)
         started.append(server.start())
         return server
 
@@ -104,13 +121,13 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
 
 
 @pytest.fixture(scope="session")
-def server(start_server: Callable[..., Server], database_url: str) -> Server:
+def server(start_server: StartServer, database_url: str) -> Server:
     """One server per backend, shared by the API tests."""
     return start_server(database_url)
 
 
 @pytest.fixture
-def client(server: Server) -> Iterator[object]:
+def client(server: Server) -> Iterator[OpenAI]:
     """The official sync SDK client, as tenant alpha."""
     from openai import OpenAI
 
@@ -119,7 +136,7 @@ def client(server: Server) -> Iterator[object]:
 
 
 @pytest.fixture
-def other_client(server: Server) -> Iterator[object]:
+def other_client(server: Server) -> Iterator[OpenAI]:
     """The official sync SDK client, as tenant beta."""
     from openai import OpenAI
 
@@ -128,7 +145,7 @@ def other_client(server: Server) -> Iterator[object]:
 
 
 @pytest.fixture
-async def async_client(server: Server) -> AsyncIterator[object]:
+async def async_client(server: Server) -> AsyncIterator[AsyncOpenAI]:
     """The official async SDK client, as tenant alpha (closed before its event loop is)."""
     from openai import AsyncOpenAI
 

@@ -66,9 +66,12 @@ class Stream:
 
     def take(self, n: int) -> list[Event]:
         """The next ``n`` events."""
-        taken = [self.next() for _ in range(n)]
-        assert all(isinstance(e, Event) for e in taken)
-        return taken  # type: ignore[return-value]
+        taken: list[Event] = []
+        for _ in range(n):
+            event = self.next()
+            assert isinstance(event, Event)
+            taken.append(event)
+        return taken
 
     def rest(self) -> list[Event]:
         """Every event until the server ends the stream."""
