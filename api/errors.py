@@ -13,6 +13,7 @@ from starlette.routing import compile_path
 from api.responses import JSONBody
 from api.validation import describe_validation_error
 from domain.errors import DomainError, InvalidTransition, MessageNotFound, ThreadNotFound
+from projections.history.queries import InvalidPointInTime
 from projections.pages import UnknownCursor
 from projections.storage.database import DatabaseUnavailable
 from projections.write.writer import ConcurrencyConflict
@@ -84,7 +85,7 @@ def from_exception(exc: BaseException) -> APIError:
         return APIError(404, str(exc))
     if isinstance(exc, InvalidTransition | DomainError):
         return APIError(400, str(exc))
-    if isinstance(exc, UnknownCursor):
+    if isinstance(exc, UnknownCursor | InvalidPointInTime):
         return APIError(400, str(exc), param=exc.param, code="invalid_value")
     if isinstance(exc, ConcurrencyConflict):
         return APIError(409, str(exc) + " Retry the request.", type="conflict_error", headers={"Retry-After": "1"})
@@ -139,6 +140,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(APIError, on_api_error)
     app.add_exception_handler(DomainError, on_api_error)
     app.add_exception_handler(UnknownCursor, on_api_error)
+    app.add_exception_handler(InvalidPointInTime, on_api_error)
     app.add_exception_handler(ConcurrencyConflict, on_api_error)
     app.add_exception_handler(DatabaseUnavailable, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)

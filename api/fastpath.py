@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 from fastapi.routing import APIRoute
@@ -22,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import Principal
 from api.errors import error_response, from_exception
+from api.lists import plain_list_params
 from api.request_text import SURROGATE_ESCAPE
 from api.routes import messages
 from api.runtime import AuthoredMessageCreate
@@ -69,7 +69,7 @@ class FastPath:
             call: Any = messages.retrieve_message(thread_id, message_id, principal, store)
             template = messages.router.prefix + "/{message_id}"
         elif method == "GET":
-            params = _list_params(scope["query_string"])
+            params = plain_list_params(scope["query_string"], LIST_PARAMS, PLAIN_VALUE)
             if params is None:
                 return False
             call = messages.list_messages(thread_id, principal, store, **params)
@@ -106,23 +106,6 @@ def route_templates(app: Any) -> dict[tuple[str, str], Any]:
         if isinstance(route, APIRoute)
         for method in route.methods or ()
     }
-
-
-def _list_params(query: bytes) -> dict[str, Any] | None:
-    """The list's parameters when every one is known and plainly valid, else None (FastAPI decides)."""
-    params: dict[str, Any] = {}
-    if query:
-        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-            if name not in LIST_PARAMS or name in params or not PLAIN_VALUE.fullmatch(value):
-                return None
-            params[name] = value
-    if "limit" in params:
-        if not params["limit"].isdigit() or not 1 <= int(params["limit"]) <= 100:
-            return None
-        params["limit"] = int(params["limit"])
-    if params.get("order", "desc") not in ("asc", "desc"):
-        return None
-    return params
 
 
 async def _body(scope: Scope, receive: Receive) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query
@@ -14,15 +14,12 @@ from starlette.types import Scope
 
 from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError
+from api.lists import Cursor, Limit, Order, list_body
 from api.responses import JSONBody
-from projections.history.queries import InvalidPointInTime, PointInTime, instant_us
-from projections.pages import Page
+from projections.history.queries import PointInTime, instant_us
 
 T = TypeVar("T")
 
-Limit = Annotated[int, Query(ge=1, le=100)]
-Order = Annotated[Literal["asc", "desc"], Query()]
-Cursor = Annotated[str | None, Query()]
 AsOf = Annotated[
     str | None,
     Query(description="An instant: Unix seconds (decimals allowed) or RFC 3339 with a time zone."),
@@ -50,38 +47,18 @@ audit = APIRouter(prefix="/v1/threads/{thread_id}", tags=["history"])
 past = APIRouter(prefix="/v1/threads/{thread_id}", tags=["history"], route_class=PointInTimeRoute)
 
 
-def as_list(page: Page, key: str = "id") -> JSONBody:
-    """The list object of a page; ``key`` names the item field that ``first_id``/``last_id`` carry."""
-    data = page.data
-    return JSONBody(
-        {
-            "object": "list",
-            "data": data,
-            "first_id": data[0][key] if data else None,
-            "last_id": data[-1][key] if data else None,
-            "has_more": page.has_more,
-        }
-    )
-
-
 def point_in_time(as_of: str | None, version: int | None) -> PointInTime:
     """Validate ``as_of``/``version`` (exactly one) into a point in time."""
     if as_of is not None and version is not None:
         raise APIError(400, "Give either 'as_of' or 'version', not both.", param="as_of", code="invalid_value")
     if version is not None:
         return PointInTime(version=version)
-    try:
-        return PointInTime(at_us=instant_us(as_of or ""))
-    except InvalidPointInTime as e:
-        raise APIError(400, str(e), param=e.param, code="invalid_value") from None
+    return PointInTime(at_us=instant_us(as_of or ""))
 
 
 async def answer(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a history read in the thread pool, turning an unreachable point in time into a 400."""
-    try:
-        return await run_in_threadpool(call, *args, **kwargs)
-    except InvalidPointInTime as e:
-        raise APIError(400, str(e), param=e.param, code="invalid_value") from None
+    """Run a history read in the thread pool (an unreachable point in time is a 400: api/errors.py)."""
+    return await run_in_threadpool(call, *args, **kwargs)
 
 
 @audit.get("/events", summary="List a thread's events")
@@ -108,7 +85,7 @@ async def list_events(
         message_id=message_id or None,
         type=type or None,
     )
-    return as_list(page)
+    return list_body(page)
 
 
 @audit.get("/messages/{message_id}/versions", summary="List a message's versions")
@@ -133,7 +110,7 @@ async def list_versions(
         after=after or None,
         before=before or None,
     )
-    return as_list(page, "event_id")
+    return list_body(page, "event_id")
 
 
 @past.get("", summary="Retrieve a thread as it was", include_in_schema=False)
@@ -171,7 +148,7 @@ async def list_messages_at(
         before=before or None,
         run_id=run_id or None,
     )
-    return as_list(page)
+    return list_body(page)
 
 
 router = APIRouter()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Request
 
 from api.deps import PrincipalDep, StoreDep, in_thread, write
+from api.lists import DEFAULT_LIMIT, Cursor, Limit, Order, list_body
 from api.responses import JSONBody
 from api.runtime import AuthoredMessageCreate, authored_message
 from api.schemas import MessageModify
@@ -33,11 +32,11 @@ async def list_messages(
     thread_id: str,
     principal: PrincipalDep,
     store: StoreDep,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    order: Annotated[Literal["asc", "desc"], Query()] = "desc",
-    after: Annotated[str | None, Query()] = None,
-    before: Annotated[str | None, Query()] = None,
-    run_id: Annotated[str | None, Query()] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    order: Order = "desc",
+    after: Cursor = None,
+    before: Cursor = None,
+    run_id: Cursor = None,
 ) -> JSONBody:
     """List a thread's messages, newest first by default, with cursor pagination."""
     options = {
@@ -52,16 +51,7 @@ async def list_messages(
         page = await reads.page(principal.tenant, thread_id, **options)
     else:
         page = await in_thread(store.messages, principal.tenant, thread_id, **options)
-    data = page.data
-    return JSONBody(
-        {
-            "object": "list",
-            "data": data,
-            "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None,
-            "has_more": page.has_more,
-        }
-    )
+    return list_body(page)
 
 
 @router.get("/{message_id}", summary="Retrieve a message")
