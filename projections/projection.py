@@ -6,25 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from projections.storage.generations import Generation
 from projections.storage.sql import Cursor, Dialect
 
 INLINE: Literal["inline"] = "inline"
 ASYNC: Literal["async"] = "async"
-
-
-class Tables(Protocol):
-    """One generation of a projection's tables (``suffix`` empty for the live one)."""
-
-    suffix: str
-
-    def create(self, curs: Cursor) -> None:
-        """Create the tables and indexes if missing."""
-
-    def drop(self, curs: Cursor) -> None:
-        """Drop the tables."""
-
-    def replace(self, curs: Cursor, live: Any) -> None:
-        """Drop ``live`` and take its names."""
 
 
 class Projector(Protocol):
@@ -46,13 +32,13 @@ class Projection:
 
     name: str
     mode: Literal["inline", "async"]
-    tables: Callable[[Dialect, str], Any]
-    projector: Callable[[Any, str], Any]
+    tables: Callable[[Dialect, str], Generation]
+    projector: Callable[[Any, str], Projector]
     serves_api: bool = True
     max_lag: int = 0
     description: str = ""
 
-    def generation(self, dialect: Dialect, suffix: str = "") -> Any:
+    def generation(self, dialect: Dialect, suffix: str = "") -> Generation:
         """The tables of one generation (live when ``suffix`` is empty)."""
         return self.tables(dialect, suffix)
 
@@ -67,14 +53,4 @@ class Projection:
 
     def table_names(self, dialect: Dialect, suffix: str = "") -> tuple[str, ...]:
         """Every table of one generation."""
-        tables = self.tables(dialect, suffix)
-        names = getattr(tables, "names", None)
-        if names is None:  # a table set without ``names``: its str properties ending in the suffix
-            names = tuple(
-                getattr(tables, a)
-                for a in dir(type(tables))
-                if isinstance(getattr(type(tables), a), property)
-                and isinstance(getattr(tables, a), str)
-                and getattr(tables, a).endswith(suffix)
-            )
-        return tuple(names)
+        return self.tables(dialect, suffix).names

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import Any, ClassVar
 
 from domain.thread import Thread
 from projections.storage.batch import RowBatch, Table
 from projections.storage.columns import seconds
+from projections.storage.generations import Generation
 from projections.storage.positions import record_position
-from projections.storage.sql import Cursor, Dialect
+from projections.storage.sql import Cursor
 
 ANALYTICS_PROJECTION = "analytics"
 
@@ -39,57 +40,31 @@ THREAD_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class AnalyticsTables:
-    """Names of one generation of the analytics tables (``suffix`` is empty for the live one)."""
+class AnalyticsTables(Generation):
+    """One generation of the analytics tables (``suffix`` is empty for the live one)."""
 
-    dialect: Dialect
-    suffix: str = ""
+    TABLES: ClassVar[dict[str, str]] = {
+        "daily": "analytics_daily",
+        "thread_days": "analytics_thread_days",
+        "threads": "analytics_threads",
+    }
+    daily: str = field(init=False, default="")
+    thread_days: str = field(init=False, default="")
+    threads: str = field(init=False, default="")
 
-    @property
-    def daily(self) -> str:
-        return "analytics_daily" + self.suffix
-
-    @property
-    def thread_days(self) -> str:
-        return "analytics_thread_days" + self.suffix
-
-    @property
-    def threads(self) -> str:
-        return "analytics_threads" + self.suffix
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Every table of this generation."""
-        return self.daily, self.thread_days, self.threads
-
-    def create(self, curs: Cursor) -> None:
-        """Create the tables if they do not exist yet."""
+    def tables_ddl(self) -> list[str]:
+        """Daily counters per tenant, the threads active on each day, and totals per thread."""
         big = self.dialect.bigint
         counters = ", ".join(f"{c} {big} NOT NULL DEFAULT 0" for c in (*COUNTERS, "active_threads"))
-        curs.execute(
+        return [
             f"CREATE TABLE IF NOT EXISTS {self.daily} (tenant TEXT NOT NULL, day TEXT NOT NULL, {counters},"
-            " PRIMARY KEY (tenant, day))"
-        )
-        curs.execute(
+            " PRIMARY KEY (tenant, day))",
             f"CREATE TABLE IF NOT EXISTS {self.thread_days} (tenant TEXT NOT NULL, day TEXT NOT NULL,"
-            " thread_id TEXT NOT NULL, PRIMARY KEY (tenant, day, thread_id))"
-        )
-        curs.execute(
+            " thread_id TEXT NOT NULL, PRIMARY KEY (tenant, day, thread_id))",
             f"CREATE TABLE IF NOT EXISTS {self.threads} (thread_id TEXT PRIMARY KEY, tenant TEXT NOT NULL,"
             f" created_at {big}, deleted_at {big}, messages_created {big} NOT NULL DEFAULT 0,"
-            f" messages_deleted {big} NOT NULL DEFAULT 0, first_activity {big}, last_activity {big})"
-        )
-
-    def drop(self, curs: Cursor) -> None:
-        """Drop the tables of this generation."""
-        for name in self.names:
-            curs.execute(f"DROP TABLE IF EXISTS {name}")
-
-    def replace(self, curs: Cursor, live: AnalyticsTables) -> None:
-        """Drop ``live`` and give this generation its names."""
-        live.drop(curs)
-        for old, new in zip(self.names, live.names, strict=True):
-            curs.execute(f"ALTER TABLE {old} RENAME TO {new}")
+            f" messages_deleted {big} NOT NULL DEFAULT 0, first_activity {big}, last_activity {big})",
+        ]
 
 
 def text_characters(content: Sequence[Any]) -> int:

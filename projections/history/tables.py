@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import ClassVar
 
-from projections.storage.sql import Cursor, Dialect
+from projections.storage.generations import Generation, Index
 
 HISTORY_PROJECTION = "history"
 
 
 @dataclass(frozen=True)
-class HistoryTables:
+class HistoryTables(Generation):
     """Names of one generation of the history tables (``suffix`` is empty for the live one).
 
     - ``events``: one row per event of a thread, keyed by (thread, aggregate version);
@@ -19,33 +20,24 @@ class HistoryTables:
       another, the last one open (``valid_to`` NULL); a deleted message's last row has ``deleted`` = 1.
     """
 
-    dialect: Dialect
-    suffix: str = ""
+    TABLES: ClassVar[dict[str, str]] = {
+        "events": "history_events",
+        "threads": "history_threads",
+        "messages": "history_messages",
+    }
+    INDEXES: ClassVar[dict[str, Index]] = {
+        "_time": Index("events", "thread_id, recorded_us, version"),
+        "_message": Index("events", "message_id, version"),
+        "_thread_seq": Index("messages", "thread_id, seq, valid_from"),
+    }
+    events: str = field(init=False, default="")
+    threads: str = field(init=False, default="")
+    messages: str = field(init=False, default="")
 
-    @property
-    def events(self) -> str:
-        return "history_events" + self.suffix
-
-    @property
-    def threads(self) -> str:
-        return "history_threads" + self.suffix
-
-    @property
-    def messages(self) -> str:
-        return "history_messages" + self.suffix
-
-    def indexes(self) -> dict[str, str]:
-        """Index name -> what it indexes (index names are schema-wide, so they carry the suffix)."""
-        return {
-            f"{self.events}_time": f"{self.events} (thread_id, recorded_us, version)",
-            f"{self.events}_message": f"{self.events} (message_id, version)",
-            f"{self.messages}_thread_seq": f"{self.messages} (thread_id, seq, valid_from)",
-        }
-
-    def create(self, curs: Cursor) -> None:
-        """Create the tables and their indexes if they do not exist yet."""
+    def tables_ddl(self) -> list[str]:
+        """The event log, and the temporal thread and message rows."""
         big, js = self.dialect.bigint, self.dialect.json_type
-        curs.execute(
+        return [
             f"CREATE TABLE IF NOT EXISTS {self.events} ("
             " thread_id TEXT NOT NULL,"
             f" version {big} NOT NULL,"
@@ -56,9 +48,7 @@ class HistoryTables:
             f" recorded_us {big} NOT NULL,"
             f" data {js} NOT NULL,"
             f" seq_high {big} NOT NULL,"
-            " PRIMARY KEY (thread_id, version))"
-        )
-        curs.execute(
+            " PRIMARY KEY (thread_id, version))",
             f"CREATE TABLE IF NOT EXISTS {self.threads} ("
             " thread_id TEXT NOT NULL,"
             f" valid_from {big} NOT NULL,"
@@ -67,9 +57,7 @@ class HistoryTables:
             f" metadata {js} NOT NULL,"
             f" tool_resources {js} NOT NULL,"
             " deleted INTEGER NOT NULL,"
-            " PRIMARY KEY (thread_id, valid_from))"
-        )
-        curs.execute(
+            " PRIMARY KEY (thread_id, valid_from))",
             f"CREATE TABLE IF NOT EXISTS {self.messages} ("
             " message_id TEXT NOT NULL,"
             f" valid_from {big} NOT NULL,"
@@ -88,25 +76,5 @@ class HistoryTables:
             f" completed_at {big},"
             f" incomplete_at {big},"
             f" incomplete_details {js},"
-            " PRIMARY KEY (message_id, valid_from))"
-        )
-        for name, target in self.indexes().items():
-            curs.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-
-    def drop(self, curs: Cursor) -> None:
-        """Drop the tables of this generation (their indexes go with them)."""
-        for table in (self.events, self.threads, self.messages):
-            curs.execute(f"DROP TABLE IF EXISTS {table}")
-
-    def replace(self, curs: Cursor, live: HistoryTables) -> None:
-        """Drop ``live`` and give this generation its names, indexes included."""
-        live.drop(curs)
-        for old, new in ((self.events, live.events), (self.threads, live.threads), (self.messages, live.messages)):
-            curs.execute(f"ALTER TABLE {old} RENAME TO {new}")
-        if self.dialect.renames_indexes:
-            for old, new in zip(self.indexes(), live.indexes(), strict=True):
-                curs.execute(f"ALTER INDEX {old} RENAME TO {new}")
-        else:  # SQLite cannot rename an index: build the live ones again
-            for old in self.indexes():
-                curs.execute(f"DROP INDEX IF EXISTS {old}")
-            live.create(curs)
+            " PRIMARY KEY (message_id, valid_from))",
+        ]

@@ -62,14 +62,14 @@ def rebuild_generation(
         if position is None:  # nothing to resume: start from an empty copy
             shadow.drop(curs)
         # Secondary indexes cost less built once at the end than kept up row by row.
-        getattr(shadow, "create_tables", shadow.create)(curs)
+        shadow.create_tables(curs)
     start = position = position or 0
     if progress is not None:
         progress(start, reader.head())
     applied = chase(database, reader, projector, shadow_name, page, progress)
     if dialect.renames_indexes:  # indexes are renamed at the swap; SQLite builds the live ones there
         with database.transaction() as curs:
-            getattr(shadow, "create_indexes", shadow.create)(curs)
+            shadow.create_indexes(curs)
         applied += chase(database, reader, projector, shadow_name, page, progress)
     with database.transaction(lock_events=True) as curs:
         lock_position(curs, dialect, target.name)  # the worker waits for us
