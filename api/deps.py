@@ -56,9 +56,14 @@ async def write(
     request: Request,
     principal: Principal,
     store: MessageStore,
-    submit: Callable[[Idempotency | None], Future[Outcome]],
+    command: Callable[..., Future[Outcome]],
+    *args: Any,
+    **kwargs: Any,
 ) -> JSONBody:
-    """Run a write, honouring ``Idempotency-Key``: a repeated key answers the first result, recording nothing."""
+    """Run ``command(actor, *args, **kwargs)``, honouring ``Idempotency-Key``: a repeated key answers the first result.
+
+    A repeated key records nothing.
+    """
     key = request.headers.get("idempotency-key")
     idempotency = None
     if key is not None:
@@ -75,7 +80,7 @@ async def write(
         prior = await run_in_threadpool(store.recall, principal.tenant, key)
         if prior is not None:
             return _replay(prior, idempotency)
-    outcome = await asyncio.wrap_future(submit(idempotency))
+    outcome = await asyncio.wrap_future(command(principal.actor, *args, idempotency=idempotency, **kwargs))
     if outcome.replayed and idempotency is not None:
         return _replay(outcome, idempotency)
     return JSONBody(outcome.body, status_code=outcome.status)

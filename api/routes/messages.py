@@ -19,12 +19,7 @@ async def create_message(
 ) -> JSONBody:
     """Append a message to a thread (a runtime key may also send assistant_id, run_id and status)."""
     message = authored_message(body, principal)
-    return await write(
-        request,
-        principal,
-        store,
-        lambda idem: store.create_message(principal.actor, thread_id, message, idempotency=idem),
-    )
+    return await write(request, principal, store, store.create_message, thread_id, message)
 
 
 @router.get("", summary="List messages")
@@ -74,12 +69,7 @@ async def modify_message(
 ) -> JSONBody:
     """Replace a message's metadata (the only field that can change)."""
     metadata = body.metadata if body is not None else None
-    return await write(
-        request,
-        principal,
-        store,
-        lambda idem: store.modify_message(principal.actor, thread_id, message_id, metadata=metadata, idempotency=idem),
-    )
+    return await write(request, principal, store, store.modify_message, thread_id, message_id, metadata=metadata)
 
 
 @router.delete("/{message_id}", summary="Delete a message")
@@ -87,9 +77,4 @@ async def delete_message(
     request: Request, thread_id: str, message_id: str, principal: PrincipalDep, store: StoreDep
 ) -> JSONBody:
     """Delete a message."""
-    return await write(
-        request,
-        principal,
-        store,
-        lambda idem: store.delete_message(principal.actor, thread_id, message_id, idempotency=idem),
-    )
+    return await write(request, principal, store, store.delete_message, thread_id, message_id)

@@ -23,12 +23,7 @@ async def append_delta(
     each call is one event. Answers with the message as accumulated so far. Needs a runtime key.
     """
     parts = body.parts()
-    return await write(
-        request,
-        principal,
-        store,
-        lambda idem: store.append_to_message(principal.actor, thread_id, message_id, parts, idempotency=idem),
-    )
+    return await write(request, principal, store, store.append_to_message, thread_id, message_id, parts)
 
 
 @router.post("/complete", summary="Complete an in-progress message")
@@ -41,12 +36,7 @@ async def complete_message(
     body: MessageComplete | None = Body(None),
 ) -> JSONBody:
     """Set an in_progress message's status to completed (and ``completed_at``). Needs a runtime key."""
-    return await write(
-        request,
-        principal,
-        store,
-        lambda idem: store.complete_message(principal.actor, thread_id, message_id, idempotency=idem),
-    )
+    return await write(request, principal, store, store.complete_message, thread_id, message_id)
 
 
 @router.post("/incomplete", summary="Mark an in-progress message incomplete")
@@ -59,11 +49,4 @@ async def mark_incomplete(
     store: StoreDep,
 ) -> JSONBody:
     """End an in_progress message as incomplete, with ``incomplete_details.reason``. Needs a runtime key."""
-    return await write(
-        request,
-        principal,
-        store,
-        lambda idem: store.mark_message_incomplete(
-            principal.actor, thread_id, message_id, body.reason, idempotency=idem
-        ),
-    )
+    return await write(request, principal, store, store.mark_message_incomplete, thread_id, message_id, body.reason)

@@ -36,13 +36,10 @@ async def create_thread(
         request,
         principal,
         store,
-        lambda idem: store.create_thread(
-            principal.actor,
-            metadata=body.metadata or {},
-            tool_resources=tools,
-            messages=messages,
-            idempotency=idem,
-        ),
+        store.create_thread,
+        metadata=body.metadata or {},
+        tool_resources=tools,
+        messages=messages,
     )
 
 
@@ -64,21 +61,11 @@ async def modify_thread(
     body = body or ThreadModify()
     tools = body.tool_resources.model_dump(exclude_none=True) if body.tool_resources else None
     return await write(
-        request,
-        principal,
-        store,
-        lambda idem: store.modify_thread(
-            principal.actor, thread_id, metadata=body.metadata, tool_resources=tools, idempotency=idem
-        ),
+        request, principal, store, store.modify_thread, thread_id, metadata=body.metadata, tool_resources=tools
     )
 
 
 @router.delete("/{thread_id}", summary="Delete a thread")
 async def delete_thread(request: Request, thread_id: str, principal: PrincipalDep, store: StoreDep) -> JSONBody:
     """Delete a thread."""
-    return await write(
-        request,
-        principal,
-        store,
-        lambda idem: store.delete_thread(principal.actor, thread_id, idempotency=idem),
-    )
+    return await write(request, principal, store, store.delete_thread, thread_id)
