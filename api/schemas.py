@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from api.validation import invalid, kind_of
+from api.validation import check_text, invalid, kind_of, missing_parameter, too_long, unknown_parameter, wrong_type
 
 MAX_METADATA_PAIRS = 16
 MAX_METADATA_KEY = 64
@@ -79,10 +79,7 @@ def check_metadata(value: Any) -> Any:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise invalid(
-            f"Invalid type for 'metadata': expected an object, but got {kind_of(value)} instead.",
-            code="invalid_type",
-        )
+        raise wrong_type("metadata", "an object", value)
     if len(value) > MAX_METADATA_PAIRS:
         raise invalid(
             f"Invalid 'metadata': too many properties. Expected an object with at most {MAX_METADATA_PAIRS}"
@@ -91,24 +88,11 @@ def check_metadata(value: Any) -> Any:
         )
     for key, item in value.items():
         if len(key) > MAX_METADATA_KEY:
-            raise invalid(
-                f"Invalid 'metadata': string too long. Expected a string with maximum length"
-                f" {MAX_METADATA_KEY}, but got a string with length {len(key)} instead.",
-                code="string_above_max_length",
-            )
+            raise too_long("metadata", MAX_METADATA_KEY, len(key))
         if not isinstance(item, str):
-            raise invalid(
-                f"Invalid type for 'metadata.{key}': expected a string, but got {kind_of(item)} instead.",
-                param=key,
-                code="invalid_type",
-            )
+            raise wrong_type(f"metadata.{key}", "a string", item, key)
         if len(item) > MAX_METADATA_VALUE:
-            raise invalid(
-                f"Invalid 'metadata.{key}': string too long. Expected a string with maximum length"
-                f" {MAX_METADATA_VALUE}, but got a string with length {len(item)} instead.",
-                param=key,
-                code="string_above_max_length",
-            )
+            raise too_long(f"metadata.{key}", MAX_METADATA_VALUE, len(item), key)
     return value
 
 
@@ -122,11 +106,7 @@ def check_content(value: Any) -> Any:
                 code="string_below_min_length",
             )
         if len(value) > MAX_TEXT:
-            raise invalid(
-                f"Invalid 'content': string too long. Expected a string with maximum length {MAX_TEXT},"
-                f" but got a string with length {len(value)} instead.",
-                code="string_above_max_length",
-            )
+            raise too_long("content", MAX_TEXT, len(value))
         return value
     if not isinstance(value, list):
         raise invalid(
@@ -147,79 +127,32 @@ def check_content(value: Any) -> Any:
 def _check_part(i: int, part: Any) -> None:
     where = f"content[{i}]"
     if not isinstance(part, dict):
-        raise invalid(
-            f"Invalid type for '{where}': expected an object, but got {kind_of(part)} instead.",
-            param=f"[{i}]",
-            code="invalid_type",
-        )
+        raise wrong_type(where, "an object", part, f"[{i}]")
     kind = part.get("type")
     if kind not in ("text", "image_url", "image_file"):
         if kind is None:
-            raise invalid(
-                f"Missing required parameter: '{where}.type'.",
-                param=f"[{i}].type",
-                code="missing_required_parameter",
-            )
+            raise missing_parameter(f"{where}.type", f"[{i}].type")
         raise invalid(
             f"Invalid value: {kind!r}. Supported values are: 'text', 'image_url' and 'image_file'.",
             param=f"[{i}].type",
         )
     for key in part:
         if key not in ("type", kind):
-            raise invalid(
-                f"Unrecognized request argument supplied: {where}.{key}",
-                param=f"[{i}].{key}",
-                code="unknown_parameter",
-            )
+            raise unknown_parameter(f"{where}.{key}", f"[{i}].{key}")
     if kind not in part:
-        raise invalid(
-            f"Missing required parameter: '{where}.{kind}'.",
-            param=f"[{i}].{kind}",
-            code="missing_required_parameter",
-        )
+        raise missing_parameter(f"{where}.{kind}", f"[{i}].{kind}")
     body = part[kind]
     if kind == "text":
-        if not isinstance(body, str):
-            raise invalid(
-                f"Invalid type for '{where}.text': expected a string, but got {kind_of(body)} instead.",
-                param=f"[{i}].text",
-                code="invalid_type",
-            )
-        if not body:
-            raise invalid(
-                f"Invalid '{where}.text': string too short. Expected a string with minimum length 1,"
-                " but got an empty string instead.",
-                param=f"[{i}].text",
-                code="string_below_min_length",
-            )
-        if len(body) > MAX_TEXT:
-            raise invalid(
-                f"Invalid '{where}.text': string too long. Expected a string with maximum length"
-                f" {MAX_TEXT}, but got a string with length {len(body)} instead.",
-                param=f"[{i}].text",
-                code="string_above_max_length",
-            )
+        check_text(f"{where}.text", body, MAX_TEXT, f"[{i}].text")
         return
     field = "url" if kind == "image_url" else "file_id"
     if not isinstance(body, dict):
-        raise invalid(
-            f"Invalid type for '{where}.{kind}': expected an object, but got {kind_of(body)} instead.",
-            param=f"[{i}].{kind}",
-            code="invalid_type",
-        )
+        raise wrong_type(f"{where}.{kind}", "an object", body, f"[{i}].{kind}")
     for key in body:
         if key not in (field, "detail"):
-            raise invalid(
-                f"Unrecognized request argument supplied: {where}.{kind}.{key}",
-                param=f"[{i}].{kind}.{key}",
-                code="unknown_parameter",
-            )
+            raise unknown_parameter(f"{where}.{kind}.{key}", f"[{i}].{kind}.{key}")
     if field not in body:
-        raise invalid(
-            f"Missing required parameter: '{where}.{kind}.{field}'.",
-            param=f"[{i}].{kind}.{field}",
-            code="missing_required_parameter",
-        )
+        raise missing_parameter(f"{where}.{kind}.{field}", f"[{i}].{kind}.{field}")
     if not isinstance(body[field], str) or not body[field]:
         raise invalid(f"Invalid '{where}.{kind}.{field}': expected a non-empty string.", param=f"[{i}].{kind}.{field}")
     detail = body.get("detail")

@@ -31,6 +31,49 @@ def invalid(message: str, param: str | None = None, code: str = "invalid_value")
     return PydanticCustomError("openai", "{message}", {"message": message, "param": param, "code": code})
 
 
+def wrong_type(name: str, expected: str, value: Any, param: str | None = None) -> PydanticCustomError:
+    """``'name'`` is not of the ``expected`` kind (e.g. "a string", "an object")."""
+    return invalid(
+        f"Invalid type for '{name}': expected {expected}, but got {kind_of(value)} instead.", param, "invalid_type"
+    )
+
+
+def unknown_parameter(name: str, param: str | None = None) -> PydanticCustomError:
+    """A key the object does not take."""
+    return invalid(f"Unrecognized request argument supplied: {name}", param, "unknown_parameter")
+
+
+def missing_parameter(name: str, param: str | None = None) -> PydanticCustomError:
+    """A key the object requires."""
+    return invalid(f"Missing required parameter: '{name}'.", param, "missing_required_parameter")
+
+
+def too_long(name: str, maximum: int, length: int, param: str | None = None) -> PydanticCustomError:
+    """A string over its maximum length."""
+    return invalid(
+        f"Invalid '{name}': string too long. Expected a string with maximum length {maximum},"
+        f" but got a string with length {length} instead.",
+        param,
+        "string_above_max_length",
+    )
+
+
+def check_text(name: str, value: Any, maximum: int, param: str | None = None) -> str:
+    """A non-empty string of at most ``maximum`` characters."""
+    if not isinstance(value, str):
+        raise wrong_type(name, "a string", value, param)
+    if not value:
+        raise invalid(
+            f"Invalid '{name}': string too short. Expected a string with minimum length 1,"
+            " but got an empty string instead.",
+            param,
+            "string_below_min_length",
+        )
+    if len(value) > maximum:
+        raise too_long(name, maximum, len(value), param)
+    return value
+
+
 def param_path(loc: Sequence[str | int]) -> str | None:
     """Spell a pydantic location the way OpenAI names parameters: ``messages[0].content``."""
     parts = list(loc)
