@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from domain.application import ThreadsApplication
 from domain.errors import ThreadNotFound
 from projections.history.queries import History
 from projections.history.tables import HISTORY_PROJECTION
@@ -17,6 +16,7 @@ from projections.registry import inline_projections, projection
 from projections.runners.setup import setup_projections
 from projections.runners.status import readiness
 from projections.runners.up_to_date import UpToDate
+from projections.storage.application import ThreadsApplication
 from projections.storage.connect import open_database
 from projections.storage.database import Database
 from projections.storage.signal import EventSignal

@@ -5,16 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-import orjson
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification, find_id_convertor
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic, resolve_topic
 
-TYPE_MARK = b'"_type_"'
+from projections.storage.eventsourcing_internals import decoded_event, stores_plain_json
 
 EventFields = tuple[type[Any], dict[str, Any], int]
 """An event as (class, its attributes as ``vars(event)`` holds them, its time in Unix seconds)."""
@@ -35,28 +33,6 @@ def event_class(topic: str) -> type[Any]:
     return cls
 
 
-def fields_of(cls: type[Any], state: bytes, version: int) -> dict[str, Any] | None:
-    """The ``__dict__`` the mapper would give a stored event of ``cls``, but ``originator_id``.
-
-    None when the state holds a custom-typed value other than the timestamp: only the mapper's
-    transcoder can decode it then.
-    """
-    if state.count(TYPE_MARK) != 1:
-        return None
-    values: dict[str, Any] = orjson.loads(state)
-    stamp = values.get("timestamp")
-    if not isinstance(stamp, dict) or stamp.get("_type_") != "datetime_iso":
-        return None
-    values["timestamp"] = datetime.fromisoformat(stamp["_data_"])
-    values["originator_version"] = version
-    wanted = getattr(cls, "class_version", 1)
-    found = values.pop("class_version", 1)
-    while found < wanted:
-        getattr(cls, f"upcast_v{found}_v{found + 1}")(values)
-        found += 1
-    return values
-
-
 class EventReader:
     """Pages through the event log from a position, decoding events of the given classes only.
 
@@ -69,8 +45,7 @@ class EventReader:
     def __init__(self, app: Application[Any], handles: Iterable[type[Any]] | None = None) -> None:
         self.app = app
         self.topics = None if handles is None else sorted(get_topic(cls) for cls in handles)
-        mapper = app.mapper
-        self._fast = mapper.cipher is None and mapper.compressor is None
+        self._fast = stores_plain_json(app.mapper)
 
     def head(self) -> int:
         """The position of the last event recorded."""
@@ -118,12 +93,8 @@ class EventReader:
     def decode(self, notification: Notification) -> Any:
         """Return the domain event of a stored event."""
         cls = event_class(notification.topic)
-        values = fields_of(cls, notification.state, notification.originator_version) if self._fast else None
-        if values is None:
-            return self.app.mapper.to_domain_event(notification)
-        originator_id = notification.originator_id
-        convert: Any = find_id_convertor
-        values["originator_id"] = convert(cls, type(originator_id))(originator_id)
-        event = object.__new__(cls)
-        object.__setattr__(event, "__dict__", values)
-        return event
+        if self._fast:
+            event = decoded_event(cls, notification.state, notification.originator_version, notification.originator_id)
+            if event is not None:
+                return event
+        return self.app.mapper.to_domain_event(notification)

@@ -10,13 +10,12 @@ from urllib.parse import unquote, urlsplit
 
 import psycopg
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.rows import dict_row
-from psycopg.sql import SQL, Composable, Identifier
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from projections.storage.batch import COPY_THRESHOLD
 from projections.storage.database import Database, DatabaseUnavailable
+from projections.storage.eventsourcing_internals import PostgresEventsRecorder
 from projections.storage.signal import EventSignal
 from projections.storage.sql import POSTGRES, Cursor
 
@@ -27,10 +26,8 @@ SETUP_LOCK_KEY = 0x6D736773_01  # "msgs", 1: creating the schema
 InlineHook = Callable[[Any, Sequence[int]], None]
 
 
-class InlinePostgresRecorder(PostgresApplicationRecorder):
+class InlinePostgresRecorder(PostgresEventsRecorder):
     """Records events and, in the same transaction, whatever the ``inline`` hook writes."""
-
-    _lock_sql: list[bytes] | None = None  # the lock statements, rendered by the first batch
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         inline: InlineHook | None = kwargs.get("inline")
@@ -44,36 +41,21 @@ class InlinePostgresRecorder(PostgresApplicationRecorder):
             conn.transaction(),
             conn.cursor() as curs,
         ):
-            if self._lock_sql is None:
-                self._render_statements(conn)
             ids: list[int] = []
             if stored_events:
-                # Takes the table lock, notifies listeners and inserts, returning notification ids.
-                self._insert_stored_events(curs, stored_events)
-                ids = [row["notification_id"] for row in curs.fetchall()]
+                # The lock timeout, the table lock, the notification and the insert: in a pipeline they
+                # travel together; outside one they cost a round trip each only for large batches.
+                ids = self.insert_stored_events(conn, curs, stored_events)
             if inline is not None:
                 inline(curs, ids)
         return ids
-
-    def _render_statements(self, conn: Any) -> None:
-        """Render the lock statements to bytes once, not on every batch."""
-        composed = [*self.lock_table_statements, SQL("NOTIFY {0}").format(Identifier(self.channel_name))]
-        self._lock_sql = [_render(statement, conn) for statement in composed]
-
-    def _lock_table(self, curs: Any) -> None:
-        # The lock timeout, the table lock and the notification, one statement each: in a pipeline they
-        # travel with the insert; outside one they cost a round trip each only for large batches.
-        for statement in self._lock_sql or []:
-            curs.execute(statement)
-
-    def _notify_channel(self, curs: Any) -> None:
-        pass
 
 
 class PostgresDatabase(Database):
     """A PostgreSQL database reached through a connection pool."""
 
     dialect = POSTGRES
+    conninfo: str
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
@@ -163,13 +145,3 @@ class PostgresDatabase(Database):
 
     def close(self) -> None:
         self._pool.close()
-
-
-def _render(statement: object, conn: Any) -> bytes:
-    if isinstance(statement, Composable):
-        return statement.as_bytes(conn)
-    if isinstance(statement, str):
-        return statement.encode()
-    if isinstance(statement, bytes):
-        return statement
-    raise TypeError(f"cannot render {statement!r}")

@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import SQLiteCursor
 
 from projections.storage.database import Database, DatabaseUnavailable
+from projections.storage.eventsourcing_internals import SQLiteEventsRecorder
 from projections.storage.signal import EventSignal
 from projections.storage.sql import SQLITE, Cursor
 
@@ -22,16 +22,13 @@ POLL_SECONDS = 0.02
 InlineHook = Callable[[Any, Sequence[int]], None]
 
 
-class InlineSQLiteRecorder(SQLiteApplicationRecorder):
+class InlineSQLiteRecorder(SQLiteEventsRecorder):
     """Records events and, in the same transaction, whatever the ``inline`` hook writes."""
 
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def insert_views(self, cursor: SQLiteCursor, ids: Sequence[int], **kwargs: Any) -> None:
         inline: InlineHook | None = kwargs.get("inline")
-        with self.datastore.transaction(commit=True) as c:
-            ids = list(self._insert_events(c, stored_events) or [])
-            if inline is not None:
-                inline(_RowCursor(c), ids)
-        return ids
+        if inline is not None:
+            inline(_RowCursor(cursor), ids)
 
 
 class _RowCursor:

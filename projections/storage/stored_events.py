@@ -13,13 +13,23 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, overload
 
-import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from psycopg.rows import tuple_row
 
-from projections.storage.events import TYPE_MARK, EventFields, event_class, fields_of
+from projections.storage.events import EventFields, event_class
+from projections.storage.eventsourcing_internals import (
+    PostgresEventsRecorder,
+    SQLiteEventsRecorder,
+    decoded_event,
+    stored_time,
+    stored_values,
+    stores_plain_json,
+)
+
+LogRecorder = PostgresEventsRecorder | SQLiteEventsRecorder
+"""The recorders whose log table ``StoredLog`` queries, one per database adapter."""
 
 StoredRow = tuple[int, int, str, bytes]
 """(notification id, originator version, topic, state) as the log table holds them."""
@@ -56,12 +66,8 @@ class DecodedEvents(Sequence[Any]):
     def _decode(self, row: StoredRow) -> Any:
         _, version, topic, state = row
         cls = event_class(topic)
-        values = fields_of(cls, state, version)
-        if values is None:
-            return self._log.by_mapper(row)
-        event = object.__new__(cls)
-        object.__setattr__(event, "__dict__", values)
-        return event
+        event = decoded_event(cls, state, version)
+        return self._log.by_mapper(row) if event is None else event
 
 
 _seconds: dict[str, int] = {}
@@ -97,17 +103,14 @@ class StoredPage:
         A plain JSON state keeps its timestamp as stored (the time is the third item) and has no
         ``originator_id``; any other state goes through the mapper (as ``EventReader`` does).
         """
-        loads = orjson.loads
         for row in self.rows:
             _, version, topic, state = row
             cls, plain = _decoding(topic)
-            if plain and state.count(TYPE_MARK) == 1:
-                values: dict[str, Any] = loads(state)
-                stamp = values.get("timestamp")
-                if type(stamp) is dict and stamp.get("_type_") == "datetime_iso":
-                    values["originator_version"] = version
-                    yield cls, values, unix_seconds(stamp["_data_"])
-                    continue
+            values = stored_values(state) if plain else None
+            if values is not None:
+                values["originator_version"] = version
+                yield cls, values, unix_seconds(stored_time(values))
+                continue
             event = self.log.by_mapper(row)
             yield cls, vars(event), int(event.timestamp.timestamp())
 
@@ -131,21 +134,23 @@ class StoredLog:
     def __init__(self, app: Application[Any], handles: Iterable[type[Any]] | None = None) -> None:
         self.app = app
         self.topics = None if handles is None else sorted(get_topic(cls) for cls in handles)
-        recorder: Any = app.recorder
-        self._postgres = hasattr(recorder.datastore, "schema")
-        table = recorder.events_table_name
+        recorder = app.recorder
+        if not isinstance(recorder, LogRecorder):
+            raise TypeError(f"{type(recorder).__name__} is not a recorder of this store's databases")
+        self._postgres = isinstance(recorder, PostgresEventsRecorder)
         columns = "originator_version, topic, state"
-        if self._postgres:
+        if isinstance(recorder, PostgresEventsRecorder):
             # No upper bound in the query: with one, the planner may sort the whole rest of the log
             # instead of walking the index (rows past the stop are cut here).
             topics = " AND topic = ANY(%s)" if self.topics else ""
-            table = f'"{recorder.datastore.schema}"."{table}"'
+            table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
             self._select = (
                 f"SELECT notification_id, {columns} FROM {table}"
                 f" WHERE notification_id > %s{topics} ORDER BY notification_id LIMIT %s"
             )
             self._select_originator = f"SELECT originator_id FROM {table} WHERE notification_id = %s"
         else:
+            table = recorder.events_table_name
             topics = f" AND topic IN ({', '.join('?' for _ in self.topics)})" if self.topics else ""
             self._select = (
                 f"SELECT rowid, {columns} FROM {table} WHERE rowid > ? AND rowid <= ?{topics} ORDER BY rowid LIMIT ?"
@@ -154,9 +159,8 @@ class StoredLog:
 
     @staticmethod
     def supports(app: Application[Any]) -> bool:
-        """Whether the application stores events as plain JSON this reader can decode."""
-        mapper = app.mapper
-        return mapper.cipher is None and mapper.compressor is None
+        """Whether the application stores events as plain JSON, through a recorder this reader can query."""
+        return stores_plain_json(app.mapper) and isinstance(app.recorder, LogRecorder)
 
     def head(self) -> int:
         """The position of the last event recorded."""

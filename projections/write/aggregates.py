@@ -13,8 +13,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Snapshot
 
-from domain.application import ThreadsApplication
 from domain.thread import Thread
+from projections.storage.application import ThreadsApplication
 
 log = logging.getLogger("msgstore.writer")
 

@@ -11,9 +11,9 @@ import pytest
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import JSONTranscoder, Mapper
 
-from domain.application import ThreadsApplication
 from domain.thread import Thread
-from domain.transcoder import FastJSONTranscoder
+from projections.storage.application import ThreadsApplication
+from projections.storage.transcoder import FastJSONTranscoder
 
 ACTOR = {"tenant": "alpha", "key_id": "key_0123456789abcdef"}
 

@@ -8,6 +8,8 @@ from uuid import UUID
 import orjson
 from eventsourcing.persistence import JSONTranscoder
 
+from projections.storage.eventsourcing_internals import custom_type_encoder
+
 # Dates and times go through the transcodings, as the library's encoder sends them (``{"_type_": …}``),
 # not as orjson's own ISO strings; dataclasses likewise. Subclasses of str, int, dict and list are written
 # as their base type by both.
@@ -23,10 +25,14 @@ class FastJSONTranscoder(JSONTranscoder):
     thread's events and state hold none deeper down), a key that is not a string (orjson refuses it).
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._encode_custom = custom_type_encoder(self)
+
     def encode(self, obj: Any) -> bytes:
         if isinstance(obj, dict) and not any(isinstance(value, UUID) for value in obj.values()):
             try:
-                return orjson.dumps(obj, default=self._encode_obj, option=OPTIONS)
+                return orjson.dumps(obj, default=self._encode_custom, option=OPTIONS)
             except TypeError:  # e.g. a key that is not a string
                 pass
         return super().encode(obj)

@@ -7,7 +7,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder
 
-from domain.transcoder import FastJSONTranscoder
+from projections.storage.transcoder import FastJSONTranscoder
 
 
 class ThreadsApplication(Application[UUID]):
