@@ -90,24 +90,13 @@ class Commands:
         idempotency: Idempotency | None = None,
     ) -> Future[Outcome]:
         """Replace a thread's metadata and/or tool resources."""
-
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            thread.modify(metadata, tool_resources, actor)
-            return thread
-
-        return self._submit(thread_id, execute, self._render_thread(actor, thread_id), idempotency)
+        render = self._render_thread(actor, thread_id)
+        return self._change(actor, thread_id, lambda t: t.modify(metadata, tool_resources, actor), render, idempotency)
 
     def delete_thread(self, actor: Actor, thread_id: str, *, idempotency: Idempotency | None = None) -> Future[Outcome]:
         """Delete a thread."""
-
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            thread.delete(actor)
-            return thread
-
         body = {"id": thread_id, "object": "thread.deleted", "deleted": True}
-        return self._submit(thread_id, execute, lambda _: (200, body), idempotency)
+        return self._change(actor, thread_id, lambda t: t.delete(actor), lambda _: (200, body), idempotency)
 
     def create_message(
         self,
@@ -119,15 +108,13 @@ class Commands:
     ) -> Future[Outcome]:
         """Append a message to a thread."""
         message_id = new_message_id()
+        render = CreatedRender(render_message, message_row)
 
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
+        def create(thread: Thread) -> None:
             thread.create_message(message_id, actor=actor, **vars(message))
             render.event = thread.pending_events[-1]
-            return thread
 
-        render = CreatedRender(render_message, message_row)
-        return self._submit(thread_id, execute, render, idempotency)
+        return self._change(actor, thread_id, create, render, idempotency)
 
     def modify_message(
         self,
@@ -139,27 +126,18 @@ class Commands:
         idempotency: Idempotency | None = None,
     ) -> Future[Outcome]:
         """Replace a message's metadata."""
-
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            thread.modify_message(message_id, metadata, actor)
-            return thread
-
-        render = self._render_message(actor, thread_id, message_id)
-        return self._submit(thread_id, execute, render, idempotency)
+        return self._change_message(
+            actor, thread_id, message_id, lambda t: t.modify_message(message_id, metadata, actor), idempotency
+        )
 
     def delete_message(
         self, actor: Actor, thread_id: str, message_id: str, *, idempotency: Idempotency | None = None
     ) -> Future[Outcome]:
         """Delete a message."""
-
-        def execute(aggregate: Thread | None) -> Thread:
-            thread = self._owned(aggregate, actor, thread_id)
-            thread.delete_message(message_id, actor)
-            return thread
-
         body = {"id": message_id, "object": "thread.message.deleted", "deleted": True}
-        return self._submit(thread_id, execute, lambda _: (200, body), idempotency)
+        return self._change(
+            actor, thread_id, lambda t: t.delete_message(message_id, actor), lambda _: (200, body), idempotency
+        )
 
     # --- writes of an assistant runtime (a message recorded as it is produced) --------
 
@@ -203,12 +181,23 @@ class Commands:
         change: Callable[[Thread], None],
         idempotency: Idempotency | None,
     ) -> Future[Outcome]:
+        return self._change(actor, thread_id, change, self._render_message(actor, thread_id, message_id), idempotency)
+
+    def _change(
+        self,
+        actor: Actor,
+        thread_id: str,
+        change: Callable[[Thread], None],
+        render: Callable[[Cursor], tuple[int, Any]],
+        idempotency: Idempotency | None,
+    ) -> Future[Outcome]:
+        """Apply ``change`` to this tenant's thread in the writer's batch; answer with ``render``."""
+
         def execute(aggregate: Thread | None) -> Thread:
             thread = self._owned(aggregate, actor, thread_id)
             change(thread)
             return thread
 
-        render = self._render_message(actor, thread_id, message_id)
         return self._submit(thread_id, execute, render, idempotency)
 
     def _submit(
@@ -239,4 +228,3 @@ class Commands:
 
     def _render_message(self, actor: Actor, thread_id: str, message_id: str) -> Callable[[Cursor], tuple[int, Any]]:
         return MessageRender(self.view, actor["tenant"], thread_id, message_id)
-
