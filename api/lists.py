@@ -33,6 +33,15 @@ def list_body(page: Page, key: str = "id") -> JSONBody:
     )
 
 
+def page_options(
+    limit: int, order: str, after: str | None, before: str | None, **filters: str | None
+) -> dict[str, Any]:
+    """A read's page options: an empty cursor or filter means none (as OpenAI reads ``after=``)."""
+    options: dict[str, Any] = {"limit": limit, "order": order, "after": after or None, "before": before or None}
+    options.update((name, value or None) for name, value in filters.items())
+    return options
+
+
 def plain_list_params(query: bytes, names: frozenset[str], plain: Any) -> dict[str, Any] | None:
     """A list's parameters when each is one of ``names``, given once, plainly valid; else None (the route decides).
 

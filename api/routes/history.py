@@ -14,7 +14,7 @@ from starlette.types import Scope
 
 from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError
-from api.lists import Cursor, Limit, Order, list_body
+from api.lists import Cursor, Limit, Order, list_body, page_options
 from api.responses import JSONBody
 from projections.history.queries import PointInTime, instant_us
 
@@ -78,12 +78,7 @@ async def list_events(
         store.history.events,
         principal.tenant,
         thread_id,
-        limit=limit,
-        order=order,
-        after=after or None,
-        before=before or None,
-        message_id=message_id or None,
-        type=type or None,
+        **page_options(limit, order, after, before, message_id=message_id, type=type),
     )
     return list_body(page)
 
@@ -105,10 +100,7 @@ async def list_versions(
         principal.tenant,
         thread_id,
         message_id,
-        limit=limit,
-        order=order,
-        after=after or None,
-        before=before or None,
+        **page_options(limit, order, after, before),
     )
     return list_body(page, "event_id")
 
@@ -142,11 +134,7 @@ async def list_messages_at(
         principal.tenant,
         thread_id,
         at,
-        limit=limit,
-        order=order,
-        after=after or None,
-        before=before or None,
-        run_id=run_id or None,
+        **page_options(limit, order, after, before, run_id=run_id),
     )
     return list_body(page)
 

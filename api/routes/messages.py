@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Request
 
 from api.deps import PrincipalDep, StoreDep, in_thread, write
-from api.lists import DEFAULT_LIMIT, Cursor, Limit, Order, list_body
+from api.lists import DEFAULT_LIMIT, Cursor, Limit, Order, list_body, page_options
 from api.responses import JSONBody
 from api.runtime import AuthoredMessageCreate, authored_message
 from api.schemas import MessageModify
@@ -34,13 +34,7 @@ async def list_messages(
     run_id: Cursor = None,
 ) -> JSONBody:
     """List a thread's messages, newest first by default, with cursor pagination."""
-    options = {
-        "limit": limit,
-        "order": order,
-        "after": after or None,
-        "before": before or None,
-        "run_id": run_id or None,
-    }
+    options = page_options(limit, order, after, before, run_id=run_id)
     reads = store.async_reads
     if reads is not None:
         page = await reads.page(principal.tenant, thread_id, **options)

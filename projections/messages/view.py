@@ -124,32 +124,21 @@ class MessagesView:
         curs.execute(self.message_in_thread_sql, (message_id, thread_id, tenant))
         return message_in_thread(curs.fetchone(), thread_id, message_id)
 
-    def page(
-        self,
-        curs: Cursor,
-        tenant: str,
-        thread_id: str,
-        *,
-        limit: int,
-        order: str,
-        after: str | None = None,
-        before: str | None = None,
-        run_id: str | None = None,
-    ) -> Page | None:
+    def page(self, curs: Cursor, tenant: str, thread_id: str, **options: Any) -> Page | None:
         """Return a keyset page of a live thread's messages, or None if this tenant has no such thread.
 
         ``after`` and ``before`` follow the list's own order; a cursor of a deleted message works. The
         thread and the cursors are checked inside the page's own query; only an empty page asks again,
-        to tell an unknown thread or cursor from the end of the list.
+        to tell an unknown thread or cursor from the end of the list. ``options`` are ``page_query``'s.
         """
-        query = self.page_query(tenant, thread_id, limit=limit, order=order, after=after, before=before, run_id=run_id)
+        query = self.page_query(tenant, thread_id, **options)
         curs.execute(query.sql, query.params)
         rows = curs.fetchall()
         if not rows:
             if self.thread(curs, tenant, thread_id) is None:
                 return None
-            self._seq(curs, thread_id, "after", after)
-            self._seq(curs, thread_id, "before", before)
+            self._seq(curs, thread_id, "after", options.get("after"))
+            self._seq(curs, thread_id, "before", options.get("before"))
         return query.page(rows)
 
     def page_query(
