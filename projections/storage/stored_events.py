@@ -22,17 +22,14 @@ from projections.storage.events import EventFields, event_class
 from projections.storage.eventsourcing_internals import (
     PostgresEventsRecorder,
     SQLiteEventsRecorder,
+    StoredRow,
     decoded_event,
-    stored_time,
-    stored_values,
+    stored_fields,
     stores_plain_json,
 )
 
 LogRecorder = PostgresEventsRecorder | SQLiteEventsRecorder
 """The recorders whose log table ``StoredLog`` queries, one per database adapter."""
-
-StoredRow = tuple[int, int, str, bytes]
-"""(notification id, originator version, topic, state) as the log table holds them."""
 
 
 class DecodedEvents(Sequence[Any]):
@@ -103,16 +100,7 @@ class StoredPage:
         A plain JSON state keeps its timestamp as stored (the time is the third item) and has no
         ``originator_id``; any other state goes through the mapper (as ``EventReader`` does).
         """
-        for row in self.rows:
-            _, version, topic, state = row
-            cls, plain = _decoding(topic)
-            values = stored_values(state) if plain else None
-            if values is not None:
-                values["originator_version"] = version
-                yield cls, values, unix_seconds(stored_time(values))
-                continue
-            event = self.log.by_mapper(row)
-            yield cls, vars(event), int(event.timestamp.timestamp())
+        return stored_fields(self.rows, _decoding, unix_seconds, self.log.by_mapper)
 
 
 @lru_cache(maxsize=256)

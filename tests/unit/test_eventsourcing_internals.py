@@ -31,32 +31,35 @@ from projections.storage.eventsourcing_internals import (
     LIBRARY_VERSION,
     PostgresEventsRecorder,
     SQLiteEventsRecorder,
+    StoredRow,
     custom_type_encoder,
     decoded_event,
-    stored_time,
-    stored_values,
+    stored_fields,
     stores_plain_json,
 )
 from tests.support.events import ThreadEvent, collect
 
 ACTOR = {"tenant": "alpha", "key_id": "key_0123456789abcdef"}
 WHEN = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
+POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
 
 
 def test_the_installed_library_is_the_release_the_internals_were_read_in() -> None:
     assert version("eventsourcing") == LIBRARY_VERSION == "9.5.6"
 
 
-def parameters(function: Any) -> list[tuple[str, Any]]:
-    return [(p.name, p.kind) for p in inspect.signature(function).parameters.values()]
+def parameters(function: Any) -> list[str]:
+    """The parameters' names, ``**`` marking the keyword catch-all."""
+    found = inspect.signature(function).parameters.values()
+    return [("**" if p.kind is inspect.Parameter.VAR_KEYWORD else "") + p.name for p in found]
 
 
 # The stored JSON layout, and the transcoder's private per-value encoder.
 
 
 def test_encode_obj_writes_a_registered_type_as_type_and_data() -> None:
-    assert [name for name, _ in parameters(JSONTranscoder._encode_obj)] == ["self", "o"]
-    transcoder = ThreadsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper.transcoder
+    assert parameters(JSONTranscoder._encode_obj) == ["self", "o"]
+    transcoder = ThreadsApplication(env=POPO).mapper.transcoder
     assert isinstance(transcoder, JSONTranscoder)
     encode = custom_type_encoder(transcoder)
     assert encode(WHEN) == {"_type_": "datetime_iso", "_data_": WHEN.isoformat()}
@@ -64,6 +67,8 @@ def test_encode_obj_writes_a_registered_type_as_type_and_data() -> None:
     assert transcoder.decode(orjson.dumps({"when": encode(WHEN)})) == {"when": WHEN}
     with pytest.raises(TranscodingNotRegisteredError):
         encode(object())
+    assert stores_plain_json(ThreadsApplication(env=POPO).mapper)
+    assert not stores_plain_json(Mapper(transcoder=JSONTranscoder(), compressor=ZlibCompressor()))
 
 
 @pytest.mark.parametrize(
@@ -76,15 +81,22 @@ def test_encode_obj_writes_a_registered_type_as_type_and_data() -> None:
         {"timestamp": WHEN, "meta": {"_type_": "x"}},  # the layout's key in the state itself
     ],
 )
-def test_states_the_fast_paths_cannot_read_are_left_to_the_transcoder(state: dict[str, Any]) -> None:
-    transcoder = ThreadsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper.transcoder
-    assert stored_values(transcoder.encode(state)) is None
+def test_states_the_fast_paths_cannot_read_are_left_to_the_mapper(state: dict[str, Any]) -> None:
+    transcoder = ThreadsApplication(env=POPO).mapper.transcoder
+    encoded = transcoder.encode(state)
+    assert decoded_event(Thread.Deleted, encoded, 1) is None
+    mapped = every_event()[-1]
+    row = (1, 1, "domain.thread:Thread.Deleted", encoded)
+    found = list(stored_fields([row], lambda _: (Thread.Deleted, True), unix_seconds, lambda _: mapped))
+    assert found == [(Thread.Deleted, vars(mapped), int(mapped.timestamp.timestamp()))]
 
 
-def test_the_application_stores_plain_json() -> None:
-    app = ThreadsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    assert stores_plain_json(app.mapper)
-    assert not stores_plain_json(Mapper(transcoder=JSONTranscoder(), compressor=ZlibCompressor()))
+def unix_seconds(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp())
+
+
+def unreachable(row: StoredRow) -> Any:
+    raise AssertionError(f"the row went to the mapper: {row}")
 
 
 # Every event of the thread decoded by the fast paths as the library's mapper decodes it.
@@ -95,22 +107,12 @@ def every_event() -> list[ThreadEvent]:
         thread_id="thread_" + "a" * 24, tenant="alpha", metadata={"k": "ü"}, tool_resources=None, actor=ACTOR
     )
     user, assistant = "msg_" + "b" * 24, "msg_" + "c" * 24
-    thread.create_message(
-        user,
-        actor=ACTOR,
-        role="user",
-        content=[{"type": "text", "text": {"value": 'the mark in a string: "_type_" \u2028 😀', "annotations": []}}],
-        attachments=[{"file_id": "file-1", "tools": [{"type": "file_search"}]}],
-        metadata={"n": "1"},
-    )
-    thread.create_message(
-        assistant, actor=ACTOR, role="assistant", content=[], attachments=[], metadata={}, status="in_progress"
-    )
+    text = {"type": "text", "text": {"value": 'the mark in a string: "_type_" \u2028 😀', "annotations": []}}
+    thread.create_message(user, "user", [text], [{"file_id": "file-1", "tools": []}], {"n": "1"}, ACTOR)
+    for message_id in (assistant, "msg_" + "d" * 24):
+        thread.create_message(message_id, "assistant", [], [], {}, ACTOR, status="in_progress")
     thread.append_to_message(assistant, [{"index": 0, "type": "text", "text": {"value": "part"}}], ACTOR)
     thread.complete_message(assistant, ACTOR)
-    thread.create_message(
-        "msg_" + "d" * 24, actor=ACTOR, role="assistant", content=[], attachments=[], metadata={}, status="in_progress"
-    )
     thread.mark_message_incomplete("msg_" + "d" * 24, "max_tokens", ACTOR)
     thread.modify_message(user, {"x": "y"}, ACTOR)
     thread.delete_message(user, ACTOR)
@@ -119,14 +121,12 @@ def every_event() -> list[ThreadEvent]:
     return collect(thread)
 
 
-def test_the_scenario_records_every_event_class_of_the_thread() -> None:
-    classes = {cls for cls in vars(Thread).values() if isinstance(cls, type) and issubclass(cls, AggregateEvent)}
-    assert {type(event) for event in every_event()} == classes - {Thread.Event}
-
-
 @pytest.mark.parametrize("id_type", [UUID, str], ids=["uuid", "hex"])
 def test_every_event_decodes_fast_to_what_the_mapper_decodes(id_type: type[Any]) -> None:
-    mapper = ThreadsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+    classes = {cls for cls in vars(Thread).values() if isinstance(cls, type) and issubclass(cls, AggregateEvent)}
+    assert {type(event) for event in every_event()} == classes - {Thread.Event}  # every class of event
+    assert parameters(find_id_convertor) == ["domain_event_cls", "originator_id_cls"]  # ids as the mapper converts
+    mapper = ThreadsApplication(env=POPO).mapper
     for recorded in every_event():
         stored = mapper.to_stored_event(recorded)
         originator_id = stored.originator_id if id_type is UUID else UUID(str(stored.originator_id)).hex
@@ -139,9 +139,12 @@ def test_every_event_decodes_fast_to_what_the_mapper_decodes(id_type: type[Any])
         assert vars(decoded) == vars(recorded)
         without_id = decoded_event(type(recorded), stored.state, stored.originator_version)
         assert vars(without_id) == {k: v for k, v in vars(expected).items() if k != "originator_id"}
-        plain = stored_values(stored.state)
-        assert plain is not None
-        assert datetime.fromisoformat(stored_time(plain)) == recorded.timestamp
+        row = (1, stored.originator_version, stored.topic, stored.state)
+        [(cls, values, seconds)] = stored_fields([row], lambda _: (type(recorded), True), unix_seconds, unreachable)
+        assert cls is type(recorded)
+        stamp = recorded.timestamp
+        assert seconds == int(stamp.timestamp())
+        assert values == vars(without_id) | {"timestamp": {"_type_": "datetime_iso", "_data_": stamp.isoformat()}}
 
 
 class Counter(Aggregate):
@@ -162,7 +165,7 @@ class Counter(Aggregate):
 
 
 def test_upcasting_follows_the_mapper() -> None:
-    mapper = ThreadsApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+    mapper = ThreadsApplication(env=POPO).mapper
     counter = Counter()
     counter.count(3, "times")
     current = counter.collect_events()[-1]
@@ -174,13 +177,6 @@ def test_upcasting_follows_the_mapper() -> None:
         decoded = decoded_event(Counter.Counted, state, 2, stored.originator_id)
         assert list(vars(decoded).items()) == list(vars(expected).items())
         assert vars(decoded) == vars(current)
-
-
-def test_find_id_convertor_converts_as_the_fast_path_expects() -> None:
-    assert [name for name, _ in parameters(find_id_convertor)] == ["domain_event_cls", "originator_id_cls"]
-    uid = uuid4()
-    assert find_id_convertor(Thread.Created, str)(uid.hex) == uid
-    assert find_id_convertor(Thread.Created, UUID)(uid) == uid
 
 
 # The recorders: SQLite through the documented hook, PostgreSQL mirroring the private insert step.
@@ -198,19 +194,14 @@ class RecordingSQLiteRecorder(SQLiteEventsRecorder):
             raise RuntimeError("the view write failed")
 
 
-def stored_events(count: int, originator_id: UUID | None = None) -> list[StoredEvent]:
-    uid = originator_id or uuid4()
+def stored_events(count: int) -> list[StoredEvent]:
+    uid = uuid4()
     return [StoredEvent(uid, n, "domain.thread:Thread.Deleted", b"{}") for n in range(1, count + 1)]
 
 
 def test_the_sqlite_hook_runs_in_the_insert_transaction_with_the_ids_and_save_arguments() -> None:
-    assert parameters(SQLiteApplicationRecorder._insert_events) == [
-        ("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-        ("c", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-        ("stored_events", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-        ("_", inspect.Parameter.VAR_KEYWORD),
-    ]
-    recorder = RecordingSQLiteRecorder(SQLiteDatastore("file:internals?mode=memory&cache=shared"))
+    assert parameters(SQLiteApplicationRecorder._insert_events) == ["self", "c", "stored_events", "**_"]
+    recorder = RecordingSQLiteRecorder(SQLiteDatastore(f"file:{uuid4().hex}?mode=memory&cache=shared"))
     recorder.calls = []
     recorder.create_table()
     assert recorder.insert_events(stored_events(2), inline="hook") == [1, 2]
