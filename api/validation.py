@@ -215,3 +215,29 @@ def _joined(base: str | None, sub: str | None) -> str | None:
     if not sub:
         return base
     return f"{base}{sub}" if sub.startswith("[") or not base else f"{base}.{sub}"
+
+
+def supported_values(value: Any, choices: Sequence[str], param: str | None = None) -> PydanticCustomError:
+    """A value outside the ones the parameter takes: ``Supported values are: 'a', 'b' and 'c'.``"""
+    listed = ", ".join(f"'{choice}'" for choice in choices[:-1])
+    listed = f"{listed} and '{choices[-1]}'" if listed else f"'{choices[-1]}'"
+    return invalid(f"Invalid value: {_quote(value)}. Supported values are: {listed}.", param)
+
+
+def empty_array(name: str, param: str | None = None) -> PydanticCustomError:
+    """An empty array where at least one element is required."""
+    return invalid(
+        f"Invalid '{name}': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+        param,
+        "empty_array",
+    )
+
+
+def array_too_long(name: str, maximum: int, length: int, param: str | None = None) -> PydanticCustomError:
+    """An array over its maximum length."""
+    return invalid(
+        f"Invalid '{name}': array too long. Expected an array with maximum length {maximum},"
+        f" but got an array with length {length} instead.",
+        param,
+        "array_above_max_length",
+    )

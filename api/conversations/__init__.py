@@ -1,0 +1,1 @@
+"""Request bodies of the Conversations API: conversations and their items, validated and normalized."""
