@@ -32,7 +32,7 @@ DESCRIPTION = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the store opens when the app starts and closes when it stops."""
     settings = settings or Settings()
-    keys = keyring_for(settings.api_keys, settings.data_dir)
+    keys = keyring_for(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -19,8 +19,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.middleware import Outcome
 from projections.runners.status import projection_status
 
 if TYPE_CHECKING:
@@ -37,6 +38,11 @@ WRITE_BATCH = Histogram(
     "msgstore_write_batch_events", "Events recorded per write transaction of the writer.", buckets=BATCH_BUCKETS
 )
 APPLIED = Counter("msgstore_projection_events_applied", "Events the worker of this process applied.", ["projection"])
+CONNECTIONS_CLOSED = Counter(
+    "msgstore_http_connections_closed",
+    "Connections closed before a request reached the app: head too slow or too large, or over the limit.",
+    ["reason"],
+)
 RATE = Gauge(
     "msgstore_projection_events_per_second",
     "Events per second the active worker applied over the last minute.",
@@ -110,7 +116,10 @@ def render(store: MessageStore) -> bytes:
 
 
 class RequestMetrics:
-    """Counts and times every HTTP request by method, route template (never the raw path) and status."""
+    """Counts and times every HTTP request by method, route template (never the raw path) and status.
+
+    A request whose client hung up before any answer counts as 499, not as a failure of the server.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -120,18 +129,11 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        outcome = Outcome(receive, send)
         try:
-            await self.app(scope, receive, record_status)
+            await self.app(scope, outcome.receive, outcome.send)
         finally:
             route: Any = scope.get("route")
-            labels = (scope["method"], getattr(route, "path", None) or "unmatched", str(status))
+            labels = (scope["method"], getattr(route, "path", None) or "unmatched", str(outcome.recorded_status))
             REQUESTS.labels(*labels).inc()
             LATENCY.labels(*labels).observe(time.perf_counter() - start)

@@ -20,6 +20,43 @@ _ids = random.Random()  # noqa: S311 - request ids label, they protect nothing; 
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json")
 
 
+class Outcome:
+    """What became of one request: the status answered, or 499 when the client hung up before an answer.
+
+    The app sees the client's ``http.disconnect`` only through ``receive``: a body cut short, or a
+    stream whose reader left. An answer begun after the hang-up reached nobody.
+    """
+
+    CLIENT_CLOSED = 499  # nginx's "client closed request"
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        self._receive = receive
+        self._send = send
+        self.status = 500
+        self.answered = False  # a response began while the client was still there
+        self.completed = False
+        self.client_disconnected = False  # the client hung up before the response was complete
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.disconnect" and not self.completed:
+            self.client_disconnected = True
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.answered = not self.client_disconnected
+        elif message["type"] == "http.response.body" and not message.get("more_body", False):
+            self.completed = True
+        await self._send(message)
+
+    @property
+    def recorded_status(self) -> int:
+        """The status to log and count: the one answered, or 499 if no answer began before the hang-up."""
+        return self.status if self.answered or not self.client_disconnected else self.CLIENT_CLOSED
+
+
 class RequestLog:
     """Logs method, route, status, duration and tenant of every request; never keys or content."""
 
@@ -33,19 +70,17 @@ class RequestLog:
         start = time.perf_counter()
         # A label to find a request by, not a secret: no system call for random bytes per request.
         request_id = f"req_{_ids.getrandbits(96):024x}"
-        status = 500
         scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
+        outcome = Outcome(receive, send_with_id)
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, outcome.receive, outcome.send)
         finally:
             route = scope.get("route")
             state = scope.get("state", {})
@@ -56,7 +91,8 @@ class RequestLog:
                         "event": "request",
                         "method": scope["method"],
                         "route": getattr(route, "path", None) or "unmatched",
-                        "status": status,
+                        "status": outcome.recorded_status,
+                        "client_disconnected": outcome.client_disconnected,
                         "duration_ms": round((time.perf_counter() - start) * 1000, 2),
                         "tenant": getattr(principal, "tenant", None),
                         "request_id": request_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path(".msgstore")
@@ -17,10 +17,17 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Where the default SQLite file and generated key live.")
     database_url: str = Field("", description="sqlite:///path or postgresql://user@host:port/db.")
-    api_keys: str = Field("", description="key:tenant[,key:tenant…]; empty: generate one key at first start.")
+    api_keys: str = Field("", description="key:tenant[:scope…][:id=NAME][,…]; empty: generate one key at first start.")
+    key_id_secret: SecretStr = Field(
+        SecretStr(""), description="Secret the audit trail's key ids are derived with; empty: one kept in the data dir."
+    )
     host: str = Field("127.0.0.1", description="Address to listen on.")
     port: int = Field(8000, description="Port to listen on.")
     workers: int = Field(1, ge=1, description="Server processes (PostgreSQL for more than one).")
+    max_connections: int = Field(1000, ge=1, description="Open connections per server process (503 beyond).")
+    keep_alive_timeout: int = Field(10, ge=1, description="Seconds an idle keep-alive connection stays open.")
+    head_timeout: float = Field(10.0, gt=0, description="Seconds a connection has to send a complete request head.")
+    max_head_bytes: int = Field(32_768, ge=1024, description="Largest request head (request line and headers; 431).")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 above).")
     max_batch: int = Field(256, ge=1, description="Most commands the writer records in one transaction.")
     db_pool_size: int = Field(10, ge=2, description="Read connections per process (PostgreSQL).")

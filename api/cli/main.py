@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+import resource
 import sys
+from typing import Any
 
 import typer
-import uvicorn
 from rich.console import Console
 
-from api.auth import generated_key
+from api.auth import generated_key, key_id_secret, keyring_for, mask
 from api.cli.history import register as register_history
 from api.cli.projections import register as register_projections
+from api.connections import ServerConfig
 from api.settings import Settings
 
 cli = typer.Typer(
@@ -22,6 +24,7 @@ cli = typer.Typer(
 projections_cli = typer.Typer(help="Inspect and rebuild the read models.", no_args_is_help=True)
 cli.add_typer(projections_cli, name="projections")
 console = Console(stderr=True)
+RESERVED_FILES = 256  # beside the connections: database connections, the SQLite files, logs
 
 
 @cli.command()
@@ -29,14 +32,22 @@ def serve(
     host: str = typer.Option(None, help="Address to listen on [default: MSGSTORE_HOST or 127.0.0.1]."),
     port: int = typer.Option(None, help="Port to listen on [default: MSGSTORE_PORT or 8000]."),
     workers: int = typer.Option(None, help="Server processes; more than one needs PostgreSQL."),
+    max_connections: int = typer.Option(None, help="Open connections per process; 503 beyond [default: 1000]."),
+    keep_alive_timeout: int = typer.Option(None, help="Seconds an idle keep-alive connection stays [default: 10]."),
+    head_timeout: float = typer.Option(None, help="Seconds to send a complete request head [default: 10]."),
 ) -> None:
     """Serve the API (SQLite in ./.msgstore by default)."""
-    settings = Settings()
-    host = host or settings.host
-    port = port or settings.port
-    workers = workers or settings.workers
+    given: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "max_connections": max_connections,
+        "keep_alive_timeout": keep_alive_timeout,
+        "head_timeout": head_timeout,
+    }
+    settings = Settings(**{name: value for name, value in given.items() if value is not None})
     url = settings.resolved_database_url()
-    if workers > 1 and url.startswith("sqlite"):
+    if settings.workers > 1 and url.startswith("sqlite"):
         console.print(
             "[yellow]Several workers on one SQLite file serialize on its write lock;"
             " use PostgreSQL (MSGSTORE_DATABASE_URL=postgresql://…) to scale out.[/]"
@@ -46,23 +57,46 @@ def serve(
         where = settings.data_dir / "api_key"
         console.print(f"{'Generated' if new else 'Using'} API key (kept in {where}):\n  [bold]{key}[/]")
         console.print("Set MSGSTORE_API_KEYS=key:tenant[,…] to choose your own.")
-    console.print(f"Database: {_safe(url)}  ·  API: http://{host}:{port}/v1")
+    key_id_secret(settings)  # created here, before the processes start, so they all read the same one
+    console.print(f"Database: {_safe(url)}  ·  API: http://{settings.host}:{settings.port}/v1")
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
-    if workers > 1:  # metrics of all server processes, summed by whichever answers /metrics
+    if settings.workers > 1:  # metrics of all server processes, summed by whichever answers /metrics
         from api.metrics import share_between_processes
 
         share_between_processes(settings.data_dir / "prometheus")
-    uvicorn.run(
+    _allow_open_files(2 * settings.max_connections + RESERVED_FILES)
+    ServerConfig(
         "api.main:app",
-        host=host,
-        port=port,
-        workers=workers,
+        head_timeout=settings.head_timeout,
+        max_head_bytes=settings.max_head_bytes,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_timeout,
         access_log=False,
         log_level=settings.log_level.lower(),
-        factory=False,
         # Open event streams never finish by themselves: end them after this, clients resume with Last-Event-ID.
         timeout_graceful_shutdown=5,
-    )
+    ).serve()
+
+
+@cli.command()
+def keys() -> None:
+    """List the configured API keys: tenant, scopes and the key id the audit trail records (never the key)."""
+    for key, principal in keyring_for(Settings()):
+        scopes = ",".join(sorted(principal.scopes)) or "-"
+        typer.echo(f"{principal.tenant}\t{principal.key_id}\t{scopes}\t{mask(key)}")
+
+
+def _allow_open_files(needed: int) -> None:
+    """Raise the soft limit on open files towards ``needed`` (up to the hard limit), or say it is short."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        if target < needed:
+            console.print(f"[yellow]Open files limited to {target}: lower MSGSTORE_MAX_CONNECTIONS to fit.[/]")
 
 
 def _safe(url: str) -> str:

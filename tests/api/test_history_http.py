@@ -11,6 +11,7 @@ import httpx
 import pytest
 from openai import OpenAI
 
+from api.auth import KEY_ID_SECRET_FILE
 from domain.ids import key_identifier
 from tests.support.servers import Server
 
@@ -27,7 +28,6 @@ EVENT_KEYS = {
     "data",
 }
 RFC3339_US = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
-ALPHA_KEY_ID = key_identifier("sk-test-alpha")
 
 
 @pytest.fixture
@@ -56,8 +56,13 @@ def listing(response: httpx.Response) -> list[dict[str, Any]]:
     return list(body["data"])
 
 
-def test_who_deleted_this_message_when_and_what_it_said(http: httpx.Client, story: dict[str, Any]) -> None:
+def test_who_deleted_this_message_when_and_what_it_said(
+    server: Server, http: httpx.Client, story: dict[str, Any]
+) -> None:
     t, m = story["thread"], story["message"]
+    # The key's id: a keyed hash under the secret the server keeps in its data directory.
+    secret = (server.data_dir / KEY_ID_SECRET_FILE).read_text().strip().encode()
+    alpha_key_id = key_identifier("sk-test-alpha", secret)
     events = listing(http.get(f"/v1/threads/{t}/events", params={"order": "asc"}))
     assert [e["type"] for e in events] == [
         "thread.created",
@@ -71,7 +76,7 @@ def test_who_deleted_this_message_when_and_what_it_said(http: httpx.Client, stor
     for event in events:
         assert set(event) == EVENT_KEYS and event["object"] == "thread.event" and event["thread_id"] == t
         assert RFC3339_US.fullmatch(event["recorded_at"]) and isinstance(event["created_at"], int)
-        assert event["actor"] == {"tenant": "alpha", "key_id": ALPHA_KEY_ID}
+        assert event["actor"] == {"tenant": "alpha", "key_id": alpha_key_id}
     assert events[3]["data"] == {"metadata": {"before": {}, "after": {"pii": "yes"}}}
     assert events[4]["data"] == {"metadata": {"before": {"v": "1"}, "after": {"v": "2"}}}
     deleted = listing(http.get(f"/v1/threads/{t}/events", params={"type": "thread.message.deleted"}))
