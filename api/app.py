@@ -41,7 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.resolved_database_url(),
             max_batch=settings.max_batch,
             pool_size=settings.db_pool_size,
+            db_timeout=settings.db_timeout,
             on_batch=observe_batch,
+            outcome_timeout=settings.outcome_timeout,
+            retry_window=settings.retry_window,
         )
         app.state.store = store
         reads = async_reads_for(store.database, store.view)
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(check_request_text)],
         redirect_slashes=False,  # /v1/threads/ is an unknown route (404 with an error body), not a redirect
     )
+    app.state.write_settings = settings
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(history.router)  # first: it takes only the point-in-time reads of its paths

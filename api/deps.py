@@ -1,24 +1,19 @@
-"""Typed dependencies of the routes, and the write path shared by every POST and DELETE."""
+"""Typed dependencies of the routes: the caller, the store, and running a blocking read off the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
 from api.errors import APIError
-from api.responses import JSONBody
 from projections.store import MessageStore
-from projections.write.writer import Idempotency, Outcome
 
-MAX_IDEMPOTENCY_KEY = 255
 BLOCKING_THREADS = 16  # store reads at once per process; more would only queue on the connection pool
 
 T = TypeVar("T")
@@ -50,50 +45,3 @@ async def in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 StoreDep = Annotated[MessageStore, Depends(get_store)]
-
-
-async def write(
-    request: Request,
-    principal: Principal,
-    store: MessageStore,
-    command: Callable[..., Future[Outcome]],
-    *args: Any,
-    **kwargs: Any,
-) -> JSONBody:
-    """Run ``command(actor, *args, **kwargs)``, honouring ``Idempotency-Key``: a repeated key answers the first result.
-
-    A repeated key records nothing.
-    """
-    key = request.headers.get("idempotency-key")
-    idempotency = None
-    if key is not None:
-        if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-            raise APIError(
-                400,
-                f"Invalid 'Idempotency-Key' header: expected 1 to {MAX_IDEMPOTENCY_KEY} characters.",
-                param="Idempotency-Key",
-                code="invalid_value",
-            )
-        digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
-        digest.update(await request.body())
-        idempotency = Idempotency(principal.tenant, key, digest.hexdigest())
-        prior = await run_in_threadpool(store.recall, principal.tenant, key)
-        if prior is not None:
-            return _replay(prior, idempotency)
-    outcome = await asyncio.wrap_future(command(principal.actor, *args, idempotency=idempotency, **kwargs))
-    if outcome.replayed and idempotency is not None:
-        return _replay(outcome, idempotency)
-    return JSONBody(outcome.body, status_code=outcome.status)
-
-
-def _replay(outcome: Outcome, idempotency: Idempotency) -> JSONBody:
-    if outcome.fingerprint != idempotency.fingerprint:
-        raise APIError(
-            400,
-            f"Keys for idempotent requests can only be used with the same parameters they were first"
-            f" used with. Try using a key other than '{idempotency.key}' if you meant to execute a"
-            " different request.",
-            param="Idempotency-Key",
-            code="idempotency_key_reused",
-        )
-    return JSONBody(outcome.body, status_code=outcome.status, headers={"Idempotent-Replayed": "true"})

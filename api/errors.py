@@ -16,7 +16,7 @@ from domain.errors import DomainError, InvalidTransition, MessageNotFound, Threa
 from projections.history.queries import InvalidPointInTime
 from projections.pages import UnknownCursor
 from projections.storage.database import DatabaseUnavailable
-from projections.write.writer import ConcurrencyConflict
+from projections.write.command import ConcurrencyConflict
 
 log = logging.getLogger("msgstore.api")
 

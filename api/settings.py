@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 above).")
     max_batch: int = Field(256, ge=1, description="Most commands the writer records in one transaction.")
     db_pool_size: int = Field(10, ge=2, description="Read connections per process (PostgreSQL).")
+    db_timeout: float = Field(5.0, gt=0, description="Seconds to wait for a database connection or lock (then 503).")
+    write_timeout: float = Field(5.0, gt=0, description="Seconds a write may wait to start (then 503, not recorded).")
+    outcome_timeout: float = Field(
+        120.0, gt=0, description="Seconds to ask a returning database whether a commit in doubt was recorded."
+    )
+    retry_window: float = Field(600.0, ge=0, description="Seconds an SDK request's answer is kept for its retries.")
     log_level: str = Field("info", description="Log level of the server.")
     worker: bool = Field(True, description="Run the projection worker inside `msgstore serve`.")
     worker_batch: int = Field(5000, ge=1, description="Most events the worker applies in one transaction.")

@@ -19,7 +19,7 @@ from bench.crud_baseline import SCHEMA
 from bench.servers import API_KEY, TENANT
 from domain.ids import key_identifier, new_message_id, new_thread_id
 from projections.store import MessageStore, NewMessage
-from projections.write.writer import Outcome
+from projections.write.command import Outcome
 
 TEXT = "A message of about the length people type into a chat, recorded by the benchmark."
 CONTENT = [{"type": "text", "text": {"value": TEXT, "annotations": []}}]

@@ -10,7 +10,8 @@ from projections.history.queries import History
 from projections.history.tables import HISTORY_PROJECTION
 from projections.messages.async_reads import AsyncReads
 from projections.messages.tables import ViewTables
-from projections.messages.view import MessagesView, Page
+from projections.messages.view import MessagesView
+from projections.pages import Page
 from projections.projection import Projector
 from projections.registry import inline_projections, projection
 from projections.runners.setup import setup_projections
@@ -34,9 +35,12 @@ class MessageStore(Commands):
         max_batch: int = 256,
         cache_size: int = 2000,
         on_batch: Callable[[int], None] | None = None,
+        outcome_timeout: float = 120.0,
+        retry_window: float = 600.0,
     ) -> None:
         with database.setup_lock():
             self.app = ThreadsApplication(env=database.application_env())
+            database.adopt(self.app)
             database.setup()
         self.tables = ViewTables(database.dialect)
         # Set by an API process on PostgreSQL: the hottest reads on its event loop (messages/async_reads.py).
@@ -54,14 +58,21 @@ class MessageStore(Commands):
                 on_batch(events)
 
         writer = Writer(
-            self.app, database, self.inline_projectors, max_batch=max_batch, cache_size=cache_size, on_batch=committed
+            self.app,
+            database,
+            self.inline_projectors,
+            max_batch=max_batch,
+            cache_size=cache_size,
+            on_batch=committed,
+            outcome_timeout=outcome_timeout,
+            retry_window=retry_window,
         )
         super().__init__(database, writer, MessagesView(self.tables))
 
     @classmethod
-    def open(cls, url: str, *, pool_size: int = 10, **kwargs: Any) -> MessageStore:
+    def open(cls, url: str, *, pool_size: int = 10, db_timeout: float = 5.0, **kwargs: Any) -> MessageStore:
         """Open the store at a database URL."""
-        return cls(open_database(url, pool_size=pool_size), **kwargs)
+        return cls(open_database(url, pool_size=pool_size, timeout=db_timeout), **kwargs)
 
     def follow_other_processes(self) -> None:
         """Wake ``signal`` waiters on events other processes record too (a listener thread)."""

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.deps import MAX_IDEMPOTENCY_KEY
 from api.openapi.objects import OBJECTS, answer_schema
 from api.routes.history import MAX_VERSION
+from api.writes import MAX_IDEMPOTENCY_KEY
 
 ERROR = {
     "title": "Error",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Request
 
-from api.deps import PrincipalDep, StoreDep, in_thread, write
+from api.deps import PrincipalDep, StoreDep, in_thread
 from api.lists import DEFAULT_LIMIT, Cursor, Limit, Order, list_body, page_options
 from api.responses import JSONBody
 from api.runtime import AuthoredMessageCreate, authored_message
 from api.schemas import MessageModify
+from api.writes import write
 
 router = APIRouter(prefix="/v1/threads/{thread_id}/messages", tags=["messages"])
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Request
 
-from api.deps import StoreDep, write
+from api.deps import StoreDep
 from api.responses import JSONBody
 from api.runtime import MessageComplete, MessageDelta, MessageIncomplete, RuntimeDep
+from api.writes import write
 
 TAG = "runtime (extension)"
 

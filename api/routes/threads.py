@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Request
 
-from api.deps import PrincipalDep, StoreDep, in_thread, write
+from api.deps import PrincipalDep, StoreDep, in_thread
 from api.responses import JSONBody
 from api.schemas import ThreadCreate, ThreadModify
+from api.writes import write
 from projections.store import NewMessage
 
 router = APIRouter(prefix="/v1/threads", tags=["threads"])

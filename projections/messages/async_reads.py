@@ -27,27 +27,31 @@ def async_reads_for(database: Database, view: MessagesView) -> AsyncReads | None
     """Async reads for a PostgreSQL database (None for SQLite, whose reads stay in threads)."""
     if database.conninfo is None:
         return None
-    return AsyncReads(database.conninfo, view)
+    return AsyncReads(database.conninfo, view, timeout=database.timeout)
 
 
 class AsyncReads:
     """Messages and pages of a PostgreSQL store, read by coroutines (same statements as ``MessagesView``)."""
 
-    def __init__(self, conninfo: str, view: MessagesView, *, size: int = POOL_SIZE) -> None:
+    def __init__(self, conninfo: str, view: MessagesView, *, size: int = POOL_SIZE, timeout: float = 5.0) -> None:
         self.view = view
+        self.timeout = timeout
         self._pool = AsyncConnectionPool(
             conninfo,
             min_size=1,
             max_size=size,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": max(1, round(timeout))},
             open=False,
             name="msgstore-async-read",
+            timeout=timeout,
+            check=AsyncConnectionPool.check_connection,  # a connection the server dropped is replaced
+            reconnect_timeout=timeout,
         )
 
     async def open(self) -> None:
         """Connect (inside the event loop that will use the pool)."""
         try:
-            await self._pool.open(wait=True, timeout=10)
+            await self._pool.open(wait=True, timeout=self.timeout)
         except PoolTimeout:
             raise DatabaseUnavailable("Cannot connect to PostgreSQL for reads.") from None
 
@@ -57,7 +61,7 @@ class AsyncReads:
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
         try:
-            async with self._pool.connection(timeout=30) as conn:
+            async with self._pool.connection() as conn:
                 yield conn
         except (psycopg.OperationalError, PoolTimeout) as e:
             raise DatabaseUnavailable(str(e)) from None

@@ -32,6 +32,7 @@ class Database(ABC):
     dialect: Dialect
     url: str
     conninfo: str | None = None  # a libpq connection string where async connections can be opened
+    timeout: float = 5.0  # seconds a request waits on the database before it is answered 503
 
     @abstractmethod
     def application_env(self) -> dict[str, str]:
@@ -59,6 +60,20 @@ class Database(ABC):
         """Serialize schema creation between processes starting at once (a no-op where DDL is serialized)."""
         yield
 
+    def adopt(self, app: Any) -> None:
+        """Tune the connections of the application that records events here (a no-op where there are none)."""
+
+    def in_doubt(self, error: BaseException) -> bool:
+        """Whether a transaction that raised ``error`` may have committed all the same (the connection died).
+
+        SQLite commits or rolls back in this process: never in doubt.
+        """
+        return False
+
+    def unreachable(self, error: BaseException) -> bool:
+        """Whether ``error`` says the database cannot be reached now (as opposed to refusing a statement)."""
+        return isinstance(error, DatabaseUnavailable)
+
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
@@ -76,31 +91,58 @@ class Database(ABC):
                 f" status_code INTEGER NOT NULL, response TEXT NOT NULL, created_at {self.dialect.bigint},"
                 " PRIMARY KEY (tenant, idempotency_key))"
             )
+            curs.execute(f"CREATE INDEX IF NOT EXISTS {IDEMPOTENCY_TABLE}_created ON {IDEMPOTENCY_TABLE} (created_at)")
 
     def remember_response(
-        self, curs: Cursor, tenant: str, key: str, fingerprint: str, status: int, body: Any, now: int
+        self,
+        curs: Cursor,
+        tenant: str,
+        key: str,
+        fingerprint: str,
+        status: int,
+        body: Any,
+        now: int,
+        *,
+        replace: bool = False,
     ) -> None:
-        """Store the answer to an idempotent request in the caller's transaction."""
+        """Store the answer to an idempotent request in the caller's transaction.
+
+        A key recorded already raises ``IdempotencyConflict``; with ``replace`` the latest answer wins instead.
+        """
+        keep = (
+            "UPDATE SET fingerprint = excluded.fingerprint, status_code = excluded.status_code,"
+            " response = excluded.response, created_at = excluded.created_at"
+            if replace
+            else "NOTHING"
+        )
         curs.execute(
             self.dialect.q(
                 f"INSERT INTO {IDEMPOTENCY_TABLE} (tenant, idempotency_key, fingerprint, status_code,"
                 " response, created_at) VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (tenant, idempotency_key) DO NOTHING RETURNING tenant"
+                f" ON CONFLICT (tenant, idempotency_key) DO {keep} RETURNING tenant"
             ),
             (tenant, key, fingerprint, status, orjson.dumps(body).decode(), now),
         )
         if curs.fetchone() is None:
             raise IdempotencyConflict(key)
 
-    def recall_response(self, tenant: str, key: str) -> tuple[str, int, Any] | None:
-        """Return (fingerprint, status, body) of an earlier request with this key, if any."""
+    def forget_responses(self, prefix: str, before: int) -> None:
+        """Remove the answers of keys starting with ``prefix`` recorded before ``before`` (Unix seconds)."""
+        with self.transaction() as curs:
+            curs.execute(
+                self.dialect.q(f"DELETE FROM {IDEMPOTENCY_TABLE} WHERE created_at < %s AND idempotency_key LIKE %s"),
+                (before, prefix + "%"),
+            )
+
+    def recall_response(self, tenant: str, key: str, *, since: int | None = None) -> tuple[str, int, Any] | None:
+        """Return (fingerprint, status, body) of an earlier request with this key (recorded at ``since`` or later)."""
         with self.read() as curs:
             curs.execute(
                 self.dialect.q(
                     f"SELECT fingerprint, status_code, response FROM {IDEMPOTENCY_TABLE}"
-                    " WHERE tenant = %s AND idempotency_key = %s"
+                    " WHERE tenant = %s AND idempotency_key = %s AND created_at >= %s"
                 ),
-                (tenant, key),
+                (tenant, key, since or 0),
             )
             row = curs.fetchone()
         if row is None:

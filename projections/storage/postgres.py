@@ -22,6 +22,7 @@ from projections.storage.sql import POSTGRES, Cursor
 APPLICATION_NAME = "msgstore"
 EVENTS_TABLE = f"{APPLICATION_NAME}_events"
 SETUP_LOCK_KEY = 0x6D736773_01  # "msgs", 1: creating the schema
+DEFAULT_TIMEOUT = 5.0  # seconds a request waits for a connection before it is told the database is unavailable
 
 InlineHook = Callable[[Any, Sequence[int]], None]
 
@@ -57,16 +58,20 @@ class PostgresDatabase(Database):
     dialect = POSTGRES
     conninfo: str
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.url = url
         self.conninfo = url.replace("postgres://", "postgresql://", 1)
+        self.timeout = timeout
         self._pool = ConnectionPool(
             self.conninfo,
             min_size=1,
             max_size=pool_size,
-            kwargs={"autocommit": True, "row_factory": dict_row},
+            kwargs={"autocommit": True, "row_factory": dict_row, **connection_options(timeout)},
             open=False,
             name="msgstore-read",
+            timeout=timeout,
+            check=ConnectionPool.check_connection,  # a connection the server dropped is replaced, not handed out
+            reconnect_timeout=timeout,  # give up a failing attempt soon: the next request starts a fresh one
         )
         self._pool_size = pool_size
         self._open_lock = threading.Lock()
@@ -83,8 +88,9 @@ class PostgresDatabase(Database):
             # Only the writer thread and occasional log reads use these; the views have their own pool.
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "4",
-            "POSTGRES_CONNECT_TIMEOUT": "10",
-            "POSTGRES_LOCK_TIMEOUT": "30",
+            # Seconds to wait for a connection (the pool's timeout too) and for the events table's lock.
+            "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(self.timeout))),
+            "POSTGRES_LOCK_TIMEOUT": str(max(1, round(self.timeout))),
             "POSTGRES_PRE_PING": "y",
             "APPLICATION_RECORDER_TOPIC": "projections.storage.postgres:InlinePostgresRecorder",
         }
@@ -96,7 +102,7 @@ class PostgresDatabase(Database):
             if not self._pool.closed:
                 return
             try:
-                self._pool.open(wait=True, timeout=10)
+                self._pool.open(wait=True, timeout=self.timeout)
             except PoolTimeout:
                 raise DatabaseUnavailable(
                     f"Cannot connect to PostgreSQL at {self._safe_url()}: is it running?"
@@ -110,7 +116,7 @@ class PostgresDatabase(Database):
     def read(self) -> Iterator[Cursor]:
         self._open()
         try:
-            with self._pool.connection(timeout=30) as conn, conn.cursor() as curs:
+            with self._pool.connection() as conn, conn.cursor() as curs:
                 yield curs
         except (psycopg.OperationalError, PoolTimeout) as e:
             raise DatabaseUnavailable(str(e)) from None
@@ -118,14 +124,14 @@ class PostgresDatabase(Database):
     @contextmanager
     def transaction(self, *, lock_events: bool = False) -> Iterator[Cursor]:
         self._open()
-        with self._pool.connection(timeout=30) as conn, conn.transaction(), conn.cursor() as curs:
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as curs:
             if lock_events:
                 curs.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
             yield curs
 
     def listen_for_events(self, signal: EventSignal, stopping: threading.Event) -> None:
         # The recorder sends NOTIFY on the events table's channel in every insert transaction.
-        with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=10) as conn:
+        with psycopg.connect(self.conninfo, autocommit=True, **connection_options(self.timeout)) as conn:
             conn.execute(f"LISTEN {EVENTS_TABLE}")
             signal.notify()  # anything recorded while we were not listening
             while not stopping.is_set():
@@ -136,12 +142,60 @@ class PostgresDatabase(Database):
     def setup_lock(self) -> Iterator[None]:
         # Concurrent CREATE TABLE IF NOT EXISTS can fail in PostgreSQL: let one process at a time create.
         self._open()
-        with self._pool.connection(timeout=30) as conn:
+        with self._pool.connection(timeout=max(30.0, self.timeout)) as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
             try:
                 yield
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
 
+    def adopt(self, app: Any) -> None:
+        # The writer's pool is the library's: after an outage its reconnection attempts back off
+        # exponentially for up to five minutes (80 s to recover after 150 s measured). Give an attempt up
+        # after ``timeout`` instead: the next write starts a fresh one at once.
+        app.recorder.datastore.pool.reconnect_timeout = self.timeout
+
+    def in_doubt(self, error: BaseException) -> bool:
+        cause = _psycopg_cause(error)
+        # Lost mid-transaction: no SQLSTATE, or class 08 (connection exception). A pool timeout sent nothing.
+        return cause is not None and not isinstance(cause, PoolTimeout) and _connection_lost(cause)
+
+    def unreachable(self, error: BaseException) -> bool:
+        cause = _psycopg_cause(error)
+        return isinstance(error, DatabaseUnavailable) or (cause is not None and _connection_lost(cause))
+
     def close(self) -> None:
         self._pool.close()
+
+
+def _psycopg_cause(error: BaseException) -> psycopg.Error | None:
+    """The psycopg error behind ``error`` (eventsourcing wraps them in its own classes)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, psycopg.Error):
+            return seen
+        seen = seen.__cause__
+    return None
+
+
+def _connection_lost(error: psycopg.Error) -> bool:
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
+        return False
+    state = error.sqlstate
+    return state is None or state.startswith("08") or state in ADMIN_SHUTDOWN
+
+
+ADMIN_SHUTDOWN = ("57P01", "57P02", "57P03")  # the server shut down, crashed, or is starting: try again later
+
+
+def connection_options(timeout: float) -> dict[str, Any]:
+    """libpq options of every connection: a bounded connect, and keepalives that notice a vanished server."""
+    return {
+        "connect_timeout": max(1, round(timeout)),
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -14,8 +15,9 @@ from projections.messages.projector import message_row, thread_row
 from projections.messages.view import MessagesView, render_message, render_thread
 from projections.storage.database import Database
 from projections.storage.sql import Cursor
+from projections.write.command import Command, Idempotency, Outcome
 from projections.write.renders import CreatedRender, MessageRender
-from projections.write.writer import Command, Idempotency, Outcome, Writer
+from projections.write.writer import Writer
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,10 @@ class Commands:
         self.writer = writer
         self.view = view
 
-    def recall(self, tenant: str, key: str) -> Outcome | None:
-        """Return the recorded answer to an earlier request with this idempotency key."""
-        found = self.database.recall_response(tenant, key)
+    def recall(self, tenant: str, key: str, within: float | None = None) -> Outcome | None:
+        """Return the recorded answer to an earlier request with this key (recorded ``within`` seconds, if given)."""
+        since = None if within is None else int(time.time() - within)
+        found = self.database.recall_response(tenant, key, since=since)
         if found is None:
             return None
         fingerprint, status, body = found

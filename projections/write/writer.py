@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -23,46 +22,14 @@ from projections.storage.application import ThreadsApplication
 from projections.storage.database import Database, IdempotencyConflict
 from projections.storage.sql import Cursor
 from projections.write.aggregates import ThreadCache
+from projections.write.command import RETRY_KEY, Command, ConcurrencyConflict, Outcome
+from projections.write.outcomes import recorded
 from projections.write.renders import prefetch_all
 
 log = logging.getLogger("msgstore.writer")
 
 MAX_ATTEMPTS = 30
-
-
-class ConcurrencyConflict(Exception):
-    """A command kept losing optimistic-concurrency races and gave up."""
-
-
-@dataclass(frozen=True)
-class Idempotency:
-    """The key a client sent with a request, and a fingerprint of the request."""
-
-    tenant: str
-    key: str
-    fingerprint: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The answer to a write: HTTP status and body, and the fingerprint it was recorded under."""
-
-    status: int
-    body: Any
-    fingerprint: str | None = None
-    replayed: bool = False
-
-
-@dataclass(eq=False)
-class Command:
-    """A change to one thread: ``execute`` applies it, ``render`` answers it inside the transaction."""
-
-    thread_id: str
-    execute: Callable[[Thread | None], Thread]
-    render: Callable[[Cursor], tuple[int, Any]]
-    idempotency: Idempotency | None = None
-    future: Future[Outcome] = field(default_factory=Future)
-    outcome: Outcome | None = None
+PURGE_EVERY = 60.0  # seconds between removals of expired retry answers
 
 
 class Writer:
@@ -83,8 +50,13 @@ class Writer:
         max_batch: int = 256,
         cache_size: int = 2000,
         on_batch: Callable[[int], None] | None = None,
+        outcome_timeout: float = 120.0,
+        retry_window: float = 600.0,
     ) -> None:
         self.app = app
+        self.outcome_timeout = outcome_timeout  # how long a commit in doubt is asked about before a 503
+        self.retry_window = retry_window  # how long an SDK request's answer is kept for its retries
+        self._next_purge = time.monotonic() + PURGE_EVERY
         self.database = database
         self.projectors = projectors
         self.max_batch = max_batch
@@ -136,6 +108,12 @@ class Writer:
                     stop = True
                     break
                 batch.append(item)
+            # A command its request gave up on before it ran is dropped: its 503 stays true.
+            batch = [c for c in batch if c.future.set_running_or_notify_cancel()]
+            if not batch:
+                if stop:
+                    return
+                continue
             try:
                 self._process(batch)
             except BaseException as e:  # never let the writer thread die with requests waiting
@@ -202,21 +180,40 @@ class Writer:
         try:
             self._record(events, self._inline(events, commands))
         except Exception as e:
+            if self._recorded_anyway(e, events):
+                self._saved(touched, commands, len(events))
+                return None
             self._threads.evict(touched)
             if len(commands) == 1 and not isinstance(e, (IntegrityError, IdempotencyConflict)):
                 commands[0].future.set_exception(e)
                 return None
             log.debug("batch of %d failed (%s)", len(commands), e)
             return e
+        self._saved(touched, commands, len(events))
+        return None
+
+    def _saved(self, touched: dict[UUID, Thread], commands: list[Command], events: int) -> None:
+        """Keep the recorded aggregates, snapshot them, and answer the commands."""
         for uid, aggregate in touched.items():
             self._threads.remember(uid, aggregate)
         self._threads.snapshot(touched.values())
         if self.on_batch is not None:
-            self.on_batch(len(events))
+            self.on_batch(events)
         for command in commands:
             assert command.outcome is not None
             command.future.set_result(command.outcome)
-        return None
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EVERY
+            self.database.forget_responses(RETRY_KEY, int(time.time() - self.retry_window))
+
+    def _recorded_anyway(self, error: Exception, events: Sequence[Any]) -> bool:
+        """After a failed record: whether it committed all the same (the connection died during the commit).
+
+        Raises ``OutcomeUnknown`` when the database cannot say within ``outcome_timeout``.
+        """
+        if not events or not self.database.in_doubt(error):
+            return False
+        return recorded(self.app, self.database, events, within=self.outcome_timeout)
 
     def _record(self, events: Sequence[Any], inline: Callable[[Cursor, Sequence[int]], None]) -> None:
         # Straight to the event store: Application.save() would check each event against a runtime
@@ -233,7 +230,9 @@ class Writer:
                 status, body = command.render(curs)
                 idem = command.idempotency
                 if idem is not None:
-                    self.database.remember_response(curs, idem.tenant, idem.key, idem.fingerprint, status, body, now)
+                    self.database.remember_response(
+                        curs, idem.tenant, idem.key, idem.fingerprint, status, body, now, replace=idem.implicit
+                    )
                 command.outcome = Outcome(status, body, idem.fingerprint if idem else None)
 
         return inline
@@ -269,15 +268,11 @@ class Writer:
                 command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
                 return
             except Exception as e:
-                self._threads.evict([uid])
-                command.future.set_exception(e)
-                return
-            self._threads.remember(uid, result)
-            self._threads.snapshot([result])
-            if self.on_batch is not None:
-                self.on_batch(len(events))
-            assert command.outcome is not None
-            command.future.set_result(command.outcome)
+                if not self._recorded_anyway(e, events):
+                    self._threads.evict([uid])
+                    command.future.set_exception(e)
+                    return
+            self._saved({uid: result}, [command], len(events))
             return
         command.future.set_exception(
             ConcurrencyConflict(f"Too many concurrent changes to thread '{command.thread_id}'.")
@@ -289,7 +284,8 @@ class Writer:
         A retried delete finds the message already gone: its answer is the first request's.
         """
         idem = command.idempotency
-        recalled = self.database.recall_response(idem.tenant, idem.key) if idem is not None else None
+        explicit = idem is not None and not idem.implicit  # a fingerprint may match an earlier, separate request
+        recalled = self.database.recall_response(idem.tenant, idem.key) if explicit and idem else None
         if recalled is None:
             command.future.set_exception(error)
             return

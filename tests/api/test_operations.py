@@ -20,7 +20,7 @@ from domain.thread import Thread
 from projections.runners.rebuild import rebuild_messages_view
 from projections.storage.database import DatabaseUnavailable
 from projections.store import MessageStore
-from projections.write.writer import ConcurrencyConflict
+from projections.write.command import ConcurrencyConflict
 from tests.support.servers import Server
 
 SECRET = "password=hunter2 at /srv/msgstore/projections/messages/view.py line 42"

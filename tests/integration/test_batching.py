@@ -13,7 +13,7 @@ from domain.errors import ThreadNotFound
 from domain.ids import key_identifier, new_message_id, thread_uuid
 from domain.thread import Thread
 from projections.store import MessageStore, NewMessage
-from projections.write.writer import Command, Outcome
+from projections.write.command import Command, Outcome
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from domain.ids import key_identifier
 from projections.store import MessageStore, NewMessage
-from projections.write.writer import Idempotency, Outcome
+from projections.write.command import Idempotency, Outcome
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}

@@ -8,7 +8,7 @@ from domain.ids import key_identifier, thread_uuid
 from domain.thread import Thread
 from projections.store import MessageStore, NewMessage
 from projections.write.aggregates import SNAPSHOT_INTERVAL, SNAPSHOT_SHARE
-from projections.write.writer import Command
+from projections.write.command import Command
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 HELLO = NewMessage(role="user", content=[{"type": "text", "text": {"value": "hello", "annotations": []}}])
