@@ -61,7 +61,8 @@ class Database(ABC):
         yield
 
     def adopt(self, app: Any) -> None:
-        """Tune the connections of the application that records events here (a no-op where there are none)."""
+        """Tune the connections of the application that records events here (SQLite has nothing to tune)."""
+        return None
 
     def in_doubt(self, error: BaseException) -> bool:
         """Whether a transaction that raised ``error`` may have committed all the same (the connection died).
