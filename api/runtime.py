@@ -15,7 +15,7 @@ from api.errors import APIError
 from api.routes.threads import new_message
 from api.schemas import ImageFile, ImageURL, MessageCreate, Strict, check_content
 from api.validation import describe_validation_error, invalid, param_path
-from domain.thread import COMPLETED, IN_PROGRESS
+from domain.states import COMPLETED, IN_PROGRESS
 from projections.store import NewMessage
 
 RUNTIME_SCOPE = "runtime"

@@ -23,5 +23,13 @@ class MessageNotFound(DomainError):
         self.message_id = message_id
 
 
+class ItemNotFound(DomainError):
+    """The item does not exist in this conversation, or was deleted."""
+
+    def __init__(self, item_id: str) -> None:
+        super().__init__(f"No item found with id '{item_id}'.")
+        self.item_id = item_id
+
+
 class InvalidTransition(DomainError):
     """The message is in a state that does not allow the command."""

@@ -1,4 +1,4 @@
-"""The thread aggregate: every change to a thread or its messages is an event on it."""
+"""The thread aggregate: every change to a thread (a conversation) or its messages and items is an event on it."""
 
 from __future__ import annotations
 
@@ -8,21 +8,18 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.content import block_types, check_delta
-from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
+from domain.conversation_content import THREAD_ROLES, item_to_message_content
 from domain.ids import thread_uuid
-
-Actor = dict[str, str]
-"""Who caused an event: ``{"tenant": …, "key_id": …}`` (never the key itself)."""
-
-DELETED = "deleted"
-COMPLETED = "completed"
-IN_PROGRESS = "in_progress"
-INCOMPLETE = "incomplete"
-INCOMPLETE_REASONS = ("content_filter", "max_tokens", "run_cancelled", "run_expired", "run_failed")
+from domain.states import COMPLETED, DELETED, HIDDEN, IN_PROGRESS, INCOMPLETE, ITEM, Actor
+from domain.thread_commands import ThreadCommands
 
 
-class Thread(Aggregate):
-    """A conversation owned by one tenant; holds only what its rules need."""
+class Thread(ThreadCommands, Aggregate):
+    """A conversation owned by one tenant; holds only what its rules need.
+
+    ``messages`` maps every message and item id to its state: a thread message's status, ``hidden``,
+    ``item`` or ``deleted`` (one map: ids are unique in the thread whatever the API that created them).
+    """
 
     class Created(Aggregate.Created):
         """A thread was created."""
@@ -47,8 +44,12 @@ class Thread(Aggregate):
         thread_id: str
         actor: Actor
 
+        def apply(self, aggregate: Aggregate) -> None:
+            """The thread refuses everything from now on."""
+            aggregate.is_deleted = True  # type: ignore[attr-defined]
+
     class MessageCreated(Aggregate.Event):
-        """A message was appended; ``seq`` orders the thread's messages."""
+        """A message was appended; ``seq`` orders the thread's messages and items."""
 
         thread_id: str
         message_id: str
@@ -62,6 +63,32 @@ class Thread(Aggregate):
         status: str
         actor: Actor
 
+        def apply(self, aggregate: Aggregate) -> None:
+            """The message takes its status and the next sequence number."""
+            thread: Thread = aggregate  # type: ignore[assignment]
+            thread.created(self.message_id, self.seq, self.status, self.content)
+
+    class ItemCreated(Aggregate.Event):
+        """A conversation item was appended, kept as the Conversations API answers it (without its id)."""
+
+        thread_id: str
+        item_id: str
+        seq: int
+        item: dict[str, Any]
+        actor: Actor
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """A message item is a message (hidden if the Assistants API cannot show it); others are items."""
+            thread: Thread = aggregate  # type: ignore[assignment]
+            item = self.item
+            if item.get("type") != "message":
+                state = ITEM
+            elif item.get("role") not in THREAD_ROLES:
+                state = HIDDEN
+            else:
+                state = item.get("status") or COMPLETED
+            thread.created(self.item_id, self.seq, state, item_to_message_content(item.get("content") or []))
+
     class MessageModified(Aggregate.Event):
         """A message's metadata was replaced (None: unchanged)."""
 
@@ -71,11 +98,26 @@ class Thread(Aggregate):
         actor: Actor
 
     class MessageDeleted(Aggregate.Event):
-        """A message was deleted."""
+        """A message (or a message item, whatever its role) was deleted."""
 
         thread_id: str
         message_id: str
         actor: Actor
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """The message is gone."""
+            aggregate.ended(self.message_id, DELETED)  # type: ignore[attr-defined]
+
+    class ItemDeleted(Aggregate.Event):
+        """A conversation item other than a message was deleted."""
+
+        thread_id: str
+        item_id: str
+        actor: Actor
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """The item is gone."""
+            aggregate.ended(self.item_id, DELETED)  # type: ignore[attr-defined]
 
     class MessageDeltaAppended(Aggregate.Event):
         """Content was appended to an in-progress message (parts as OpenAI's message delta carries them)."""
@@ -85,12 +127,21 @@ class Thread(Aggregate):
         content: list[dict[str, Any]]
         actor: Actor
 
+        def apply(self, aggregate: Aggregate) -> None:
+            """The message's blocks grow."""
+            blocks: dict[str, list[str]] = aggregate.open_blocks  # type: ignore[attr-defined]
+            blocks[self.message_id] = check_delta(self.message_id, blocks[self.message_id], self.content)
+
     class MessageCompleted(Aggregate.Event):
         """An in-progress message was completed."""
 
         thread_id: str
         message_id: str
         actor: Actor
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """The message is completed."""
+            aggregate.ended(self.message_id, COMPLETED)  # type: ignore[attr-defined]
 
     class MessageMarkedIncomplete(Aggregate.Event):
         """An in-progress message ended without completing, for ``reason``."""
@@ -99,6 +150,10 @@ class Thread(Aggregate):
         message_id: str
         reason: str
         actor: Actor
+
+        def apply(self, aggregate: Aggregate) -> None:
+            """The message is incomplete."""
+            aggregate.ended(self.message_id, INCOMPLETE)  # type: ignore[attr-defined]
 
     @staticmethod
     def create_id(thread_id: str, **_: Any) -> UUID:
@@ -118,173 +173,21 @@ class Thread(Aggregate):
         self.tenant = tenant
         self.is_deleted = False
         self.next_seq = 1
-        # message id -> status ("in_progress", "completed", "incomplete" or "deleted")
+        # message or item id -> its state (see the class docstring)
         self.messages: dict[str, str] = {}
         # in-progress message id -> the types of its content blocks (what the delta rule needs)
         self.open_blocks: dict[str, list[str]] = {}
 
-    # --- rules -------------------------------------------------------------
+    # --- state changes of the events ---------------------------------------
 
-    def require_owner(self, tenant: str) -> None:
-        """Refuse a live thread to anyone but its tenant, and a deleted thread to all."""
-        if self.tenant != tenant or self.is_deleted:
-            raise ThreadNotFound(self.thread_id)
-
-    def require_message(self, message_id: str) -> str:
-        """Return the status of a live message of this thread, or refuse."""
-        status = self.messages.get(message_id)
-        if status is None or status == DELETED:
-            raise MessageNotFound(message_id)
-        return status
-
-    def require_in_progress(self, message_id: str, change: str) -> None:
-        """Refuse ``change`` (e.g. "be completed") unless the message exists and is in progress."""
-        status = self.messages.get(message_id)
-        if status is None:
-            raise MessageNotFound(message_id)
-        if status != IN_PROGRESS:
-            state = "was deleted" if status == DELETED else f"is {status}"
-            raise InvalidTransition(f"Message '{message_id}' {state}: only an in_progress message can {change}.")
-
-    # --- commands ----------------------------------------------------------
-
-    def modify(
-        self,
-        metadata: dict[str, str] | None,
-        tool_resources: dict[str, Any] | None,
-        actor: Actor,
-    ) -> None:
-        """Replace the thread's metadata and/or tool resources."""
-        self.require_owner(actor["tenant"])
-        self._modified(thread_id=self.thread_id, metadata=metadata, tool_resources=tool_resources, actor=actor)
-
-    def delete(self, actor: Actor) -> None:
-        """Delete the thread; nothing can happen in it afterwards."""
-        self.require_owner(actor["tenant"])
-        self._deleted(thread_id=self.thread_id, actor=actor)
-
-    def create_message(
-        self,
-        message_id: str,
-        role: str,
-        content: list[dict[str, Any]],
-        attachments: list[dict[str, Any]],
-        metadata: dict[str, str],
-        actor: Actor,
-        assistant_id: str | None = None,
-        run_id: str | None = None,
-        status: str = COMPLETED,
-    ) -> int:
-        """Append a message to the thread and return its sequence number."""
-        self.require_owner(actor["tenant"])
-        if message_id in self.messages:
-            raise InvalidTransition(f"Message '{message_id}' already exists.")
-        seq = self.next_seq
-        self._message_created(
-            thread_id=self.thread_id,
-            message_id=message_id,
-            seq=seq,
-            role=role,
-            content=content,
-            attachments=attachments,
-            metadata=metadata,
-            assistant_id=assistant_id,
-            run_id=run_id,
-            status=status,
-            actor=actor,
-        )
-        return seq
-
-    def modify_message(self, message_id: str, metadata: dict[str, str] | None, actor: Actor) -> None:
-        """Replace a live message's metadata (None leaves it as it is)."""
-        self.require_owner(actor["tenant"])
-        self.require_message(message_id)
-        self._message_modified(thread_id=self.thread_id, message_id=message_id, metadata=metadata, actor=actor)
-
-    def delete_message(self, message_id: str, actor: Actor) -> None:
-        """Delete a live message."""
-        self.require_owner(actor["tenant"])
-        self.require_message(message_id)
-        self._message_deleted(thread_id=self.thread_id, message_id=message_id, actor=actor)
-
-    def append_to_message(self, message_id: str, content: list[dict[str, Any]], actor: Actor) -> None:
-        """Append delta parts (``{"index", "type", …}``) to an in-progress message's content."""
-        self.require_owner(actor["tenant"])
-        self.require_in_progress(message_id, "receive deltas")
-        check_delta(message_id, self.open_blocks[message_id], content)
-        self._message_delta_appended(thread_id=self.thread_id, message_id=message_id, content=content, actor=actor)
-
-    def complete_message(self, message_id: str, actor: Actor) -> None:
-        """Mark an in-progress message completed."""
-        self.require_owner(actor["tenant"])
-        self.require_in_progress(message_id, "be completed")
-        self._message_completed(thread_id=self.thread_id, message_id=message_id, actor=actor)
-
-    def mark_message_incomplete(self, message_id: str, reason: str, actor: Actor) -> None:
-        """Mark an in-progress message incomplete, for one of ``INCOMPLETE_REASONS``."""
-        self.require_owner(actor["tenant"])
-        self.require_in_progress(message_id, "be marked incomplete")
-        if reason not in INCOMPLETE_REASONS:
-            raise InvalidTransition(f"Invalid incomplete reason {reason!r}: expected one of {INCOMPLETE_REASONS}.")
-        self._message_marked_incomplete(thread_id=self.thread_id, message_id=message_id, reason=reason, actor=actor)
-
-    # --- events ------------------------------------------------------------
-
-    @event(Modified)
-    def _modified(
-        self,
-        thread_id: str,
-        metadata: dict[str, str] | None,
-        tool_resources: dict[str, Any] | None,
-        actor: Actor,
-    ) -> None:
-        pass
-
-    @event(Deleted)
-    def _deleted(self, thread_id: str, actor: Actor) -> None:
-        self.is_deleted = True
-
-    @event(MessageCreated)
-    def _message_created(
-        self,
-        thread_id: str,
-        message_id: str,
-        seq: int,
-        role: str,
-        content: list[dict[str, Any]],
-        attachments: list[dict[str, Any]],
-        metadata: dict[str, str],
-        assistant_id: str | None,
-        run_id: str | None,
-        status: str,
-        actor: Actor,
-    ) -> None:
-        self.messages[message_id] = status
+    def created(self, message_id: str, seq: int, state: str, content: list[dict[str, Any]]) -> None:
+        """A message or item now exists in ``state`` at ``seq``."""
+        self.messages[message_id] = state
         self.next_seq = seq + 1
-        if status == IN_PROGRESS:
+        if state == IN_PROGRESS:
             self.open_blocks[message_id] = block_types(content)
 
-    @event(MessageModified)
-    def _message_modified(self, thread_id: str, message_id: str, metadata: dict[str, str] | None, actor: Actor) -> None:
-        pass
-
-    @event(MessageDeleted)
-    def _message_deleted(self, thread_id: str, message_id: str, actor: Actor) -> None:
-        self.messages[message_id] = DELETED
-        self.open_blocks.pop(message_id, None)
-
-    @event(MessageDeltaAppended)
-    def _message_delta_appended(
-        self, thread_id: str, message_id: str, content: list[dict[str, Any]], actor: Actor
-    ) -> None:
-        self.open_blocks[message_id] = check_delta(message_id, self.open_blocks[message_id], content)
-
-    @event(MessageCompleted)
-    def _message_completed(self, thread_id: str, message_id: str, actor: Actor) -> None:
-        self.messages[message_id] = COMPLETED
-        self.open_blocks.pop(message_id, None)
-
-    @event(MessageMarkedIncomplete)
-    def _message_marked_incomplete(self, thread_id: str, message_id: str, reason: str, actor: Actor) -> None:
-        self.messages[message_id] = INCOMPLETE
+    def ended(self, message_id: str, state: str) -> None:
+        """A message left ``in_progress`` (or any state, for ``deleted``)."""
+        self.messages[message_id] = state
         self.open_blocks.pop(message_id, None)

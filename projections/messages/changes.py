@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import ThreadNotFound
 from domain.ids import THREAD_PREFIX, thread_uuid
-from domain.thread import IN_PROGRESS, Thread
+from domain.states import IN_PROGRESS
+from domain.thread import Thread
 from projections.messages.tables import ViewTables
 from projections.messages.view import MESSAGE_COLUMNS, render_message, render_thread
 from projections.storage.sql import Cursor

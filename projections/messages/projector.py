@@ -8,7 +8,8 @@ from typing import Any
 import orjson
 
 from domain.content import apply_delta
-from domain.thread import COMPLETED, INCOMPLETE, Thread
+from domain.states import COMPLETED, INCOMPLETE
+from domain.thread import Thread
 from projections.messages.tables import ViewTables
 from projections.storage.batch import Row, RowBatch, Table
 from projections.storage.columns import dumps, seconds

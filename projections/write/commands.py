@@ -10,7 +10,8 @@ from typing import Any
 
 from domain.errors import InvalidTransition, ThreadNotFound
 from domain.ids import THREAD_PREFIX, new_message_id, new_thread_id
-from domain.thread import Actor, Thread
+from domain.states import Actor
+from domain.thread import Thread
 from projections.messages.projector import message_row, thread_row
 from projections.messages.view import MessagesView, render_message, render_thread
 from projections.storage.database import Database

@@ -116,6 +116,9 @@ def every_event() -> list[ThreadEvent]:
     thread.mark_message_incomplete("msg_" + "d" * 24, "max_tokens", ACTOR)
     thread.modify_message(user, {"x": "y"}, ACTOR)
     thread.delete_message(user, ACTOR)
+    call = {"type": "function_call", "call_id": "call_1", "name": "f", "arguments": "{}", "status": "completed"}
+    thread.create_item("fc_" + "e" * 24, call, ACTOR)
+    thread.delete_item("fc_" + "e" * 24, ACTOR)
     thread.modify({"t": "2"}, {"code_interpreter": {"file_ids": []}}, ACTOR)
     thread.delete(ACTOR)
     return collect(thread)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -10,8 +9,9 @@ import pytest
 from domain.content import apply_delta, check_delta
 from domain.errors import InvalidTransition, MessageNotFound
 from domain.ids import key_identifier, new_message_id, new_thread_id
-from domain.thread import COMPLETED, IN_PROGRESS, INCOMPLETE, Thread
-from tests.support.events import ThreadEvent, collect
+from domain.states import COMPLETED, IN_PROGRESS, INCOMPLETE
+from domain.thread import Thread
+from tests.support.events import collect, replay
 
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
 
@@ -35,14 +35,6 @@ def thread_with(status: str = IN_PROGRESS, content: list[dict[str, Any]] | None 
         status=status,
     )
     return thread, message_id
-
-
-def replay(events: Sequence[ThreadEvent]) -> Thread:
-    aggregate: Thread | None = None
-    for event in events:
-        aggregate = event.mutate(aggregate)
-    assert isinstance(aggregate, Thread)
-    return aggregate
 
 
 def test_a_streamed_message_records_one_event_per_delta_and_one_to_finish() -> None:

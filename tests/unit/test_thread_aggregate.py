@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 
 from domain.errors import InvalidTransition, MessageNotFound, ThreadNotFound
 from domain.ids import key_identifier, new_message_id, new_thread_id, thread_uuid
-from domain.thread import DELETED, Thread
-from tests.support.events import ThreadEvent, collect
+from domain.states import DELETED
+from domain.thread import Thread
+from tests.support.events import collect, replay
 
 ALICE = {"tenant": "alpha", "key_id": key_identifier("sk-alice")}
 BOB = {"tenant": "beta", "key_id": key_identifier("sk-bob")}
@@ -32,14 +32,6 @@ def add_message(thread: Thread, actor: dict[str, str] = ALICE, message_id: str |
     message_id = message_id or new_message_id()
     thread.create_message(message_id, role="user", content=TEXT, attachments=[], metadata={}, actor=actor)
     return message_id
-
-
-def replay(events: Sequence[ThreadEvent]) -> Thread:
-    aggregate: Thread | None = None
-    for event in events:
-        aggregate = event.mutate(aggregate)
-    assert isinstance(aggregate, Thread)
-    return aggregate
 
 
 def test_ids_have_their_prefix_and_at_least_24_url_safe_characters() -> None:
