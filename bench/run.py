@@ -15,6 +15,7 @@ import platform
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -108,52 +109,31 @@ def start_store(url: str, log_dir: Path, mode: str, workers: int = 1) -> tuple[S
     return server, [Server.projection_worker(url, log_dir).start()]
 
 
+def quotient(a: Row | None, b: Row | None, figure: Callable[[Row], float | None]) -> float | None:
+    """``figure`` of row ``a`` divided by that of row ``b``; None when a row or a figure is missing or the divisor 0."""
+    if a is None or b is None:
+        return None
+    x, y = figure(a), figure(b)
+    return x / y if x is not None and y else None
+
+
 def targets(report: Report) -> list[Target]:
     """The issue's targets, from the rows of this run."""
     r = report.ratio
-
-    def at(scenario: str, target: str, clients: int) -> Row | None:
-        return next((x for x in report.rows if (x.scenario, x.target, x.clients) == (scenario, target, clients)), None)
-
     found = []
     for kind in ("spread", "hot thread"):
-        store, base = at(f"create {kind}", "store", 16), at(f"create {kind}", "baseline", 16)
-        found.append(
-            Target(
-                f"create {kind}, 16 clients: store ÷ baseline throughput",
-                store.rate / base.rate if store and base and base.rate else None,
-                1.0,
-                True,
-            )
-        )
-        found.append(
-            Target(
-                f"create {kind}, 16 clients: store ÷ baseline p99 latency",
-                store.p99_ms / base.p99_ms if store and base and base.p99_ms else None,
-                1.0,
-                False,
-            )
-        )
+        store, base = report.find(f"create {kind}", "store", 16), report.find(f"create {kind}", "baseline", 16)
+        name = f"create {kind}, 16 clients: store ÷ baseline"
+        found.append(Target(f"{name} throughput", quotient(store, base, lambda row: row.rate), 1.0, True))
+        found.append(Target(f"{name} p99 latency", quotient(store, base, lambda row: row.p99_ms), 1.0, False))
     head, deep = report.find("list head page", "store"), report.find("list deep page", "store")
-    found.append(
-        Target(
-            "list: deep page ÷ head page median (store)",
-            deep.median_ms / head.median_ms if head and deep and head.median_ms else None,
-            1.2,
-            False,
-        )
-    )
+    median = quotient(deep, head, lambda row: row.median_ms)
+    found.append(Target("list: deep page ÷ head page median (store)", median, 1.2, False))
     found.append(Target("list: store ÷ baseline throughput", r("list throughput", "store", "baseline"), 1.0, True))
     found.append(Target("retrieve: store ÷ baseline throughput", r("retrieve", "store", "baseline"), 1.0, True))
     long, new = report.find("create latency, long thread", "store"), report.find("create latency, new thread", "store")
-    found.append(
-        Target(
-            "create in a long thread ÷ in a new thread median (store)",
-            long.median_ms / new.median_ms if long and new and new.median_ms else None,
-            1.3,
-            False,
-        )
-    )
+    median = quotient(long, new, lambda row: row.median_ms)
+    found.append(Target("create in a long thread ÷ in a new thread median (store)", median, 1.3, False))
     rss = [r for r in report.rows if r.target == "store" and r.scenario.endswith(" messages)") and r.value]
     big = rss[-1] if len(rss) >= 2 else None
     half = rss[-2] if len(rss) >= 2 else None
@@ -163,12 +143,7 @@ def targets(report: Report) -> list[Target]:
         )
     )
     found.append(
-        Target(
-            "peak RSS at the full store ÷ at half of it",
-            big.value / half.value if big and big.value is not None and half and half.value else None,
-            1.1,
-            False,
-        )
+        Target("peak RSS at the full store ÷ at half of it", quotient(big, half, lambda row: row.value), 1.1, False)
     )
     return found
 

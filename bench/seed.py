@@ -41,6 +41,23 @@ class Seeded:
     messages: list[tuple[str, str]] = field(default_factory=list)  # (thread id, message id) to retrieve
     messages_total: int = 0
 
+    def add_thread(self, role: str, thread_id: str) -> None:
+        """Keep a thread of the plan under its role."""
+        if role == "deep":
+            self.deep = thread_id
+        elif role == "long":
+            self.long = thread_id
+        else:
+            self.threads.append(thread_id)
+
+    def add_message(self, role: str, thread_id: str, message_id: str) -> None:
+        """Count a message; keep the deep thread's, and up to 20,000 of the short threads' to read back."""
+        self.messages_total += 1
+        if role == "deep":
+            self.deep_messages.append(message_id)
+        elif role == "short" and len(self.messages) < 20_000:
+            self.messages.append((thread_id, message_id))
+
 
 def _plan(threads: int, per_thread: int, deep: int, long: int) -> Iterator[tuple[str, int]]:
     """(role, count) of every thread to create."""
@@ -63,13 +80,8 @@ def seed_store(url: str, *, threads: int, per_thread: int, deep: int, long: int,
         nonlocal done
         while len(pending) > limit:
             role, thread_id, future = pending.pop(0)
-            body = future.result().body
+            seeded.add_message(role, thread_id, future.result().body["id"])
             done += 1
-            seeded.messages_total += 1
-            if role == "deep":
-                seeded.deep_messages.append(body["id"])
-            elif role == "short" and len(seeded.messages) < 20_000:
-                seeded.messages.append((thread_id, body["id"]))
             if done % 20_000 == 0:
                 progress(f"store: {done:,} messages ({done / (time.monotonic() - started):,.0f}/s)")
 
@@ -77,12 +89,7 @@ def seed_store(url: str, *, threads: int, per_thread: int, deep: int, long: int,
         for role, count in _plan(threads, per_thread, deep, long):
             outcome = store.create_thread(ACTOR, metadata={}, tool_resources=None, messages=[]).result()
             thread_id = outcome.body["id"]
-            if role == "deep":
-                seeded.deep = thread_id
-            elif role == "long":
-                seeded.long = thread_id
-            else:
-                seeded.threads.append(thread_id)
+            seeded.add_thread(role, thread_id)
             for _ in range(count):
                 pending.append((role, thread_id, store.create_message(ACTOR, thread_id, message)))
                 drain(IN_FLIGHT)
@@ -108,20 +115,11 @@ def seed_baseline(url: str, *, threads: int, per_thread: int, deep: int, long: i
         for role, count in _plan(threads, per_thread, deep, long):
             thread_id = new_thread_id()
             rows_t.append((thread_id, TENANT, now, "{}", "{}"))
-            if role == "deep":
-                seeded.deep = thread_id
-            elif role == "long":
-                seeded.long = thread_id
-            else:
-                seeded.threads.append(thread_id)
+            seeded.add_thread(role, thread_id)
             for _ in range(count):
                 message_id = new_message_id()
-                seeded.messages_total += 1
                 rows_m.append((message_id, thread_id, TENANT, now, "user", content, "[]", "{}", "completed"))
-                if role == "deep":
-                    seeded.deep_messages.append(message_id)
-                elif role == "short" and len(seeded.messages) < 20_000:
-                    seeded.messages.append((thread_id, message_id))
+                seeded.add_message(role, thread_id, message_id)
         with conn.transaction(), conn.cursor() as curs:
             with curs.copy(
                 "COPY crud_threads (thread_id, tenant, created_at, metadata, tool_resources) FROM STDIN"

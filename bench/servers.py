@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import psycopg
+
+from bench.processes import free_port, launch, stop, wait_ready
 
 API_KEY = "sk-bench"
 TENANT = "bench"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -74,38 +67,17 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.log_dir / f"{self.name}-{self.port}.log").open("ab")
+        log = self.log_dir / f"{self.name}-{self.port}.log"
         address = ["--host", "127.0.0.1", "--port", str(self.port)] if self.port else []
-        self.process = subprocess.Popen(
-            [*self.command, *address],
-            env=dict(os.environ) | self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        if not self.port:
-            return self
-        deadline = time.monotonic() + 60
-        probe = "/healthz" if self.name == "store" else "/docs"
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} server exited; see {log.name}")
-            try:
-                if httpx.get(self.url + probe, timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} server did not start; see {log.name}")
+        self.process = launch([*self.command, *address], self.env, log, append=True)
+        if self.port:
+            probe = "/healthz" if self.name == "store" else "/docs"
+            wait_ready(self.process, self.url + probe, log, timeout=60)
+        return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop(self.process)
         self.process = None
 
     def pids(self) -> list[int]:

@@ -11,7 +11,7 @@ from tests.support.databases import DatabaseFactory
 
 BACKENDS = ("sqlite", "postgres")
 
-pytest_plugins = ["tests.support.servers"]
+pytest_plugins = ["tests.support.servers", "tests.support.fuzzing"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,6 +64,14 @@ def database_url(new_database: Callable[[], str]) -> str:
 def store(database_url: str) -> Iterator[MessageStore]:
     """A store on the session's database."""
     opened = MessageStore.open(database_url)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
+    """A store on a database of its own, so that whole views and tables can be compared."""
+    opened = MessageStore.open(new_database())
     yield opened
     opened.close()
 

@@ -5,11 +5,8 @@ Bounded and deterministic (derandomized hypothesis, few examples); on both datab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import httpx
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +17,6 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from api.app import create_app
 from api.settings import Settings
 from tests.support.fuzzing import (
-    BETA,
     BODIES,
     CONTENT_TYPES,
     RUNTIME,
@@ -40,15 +36,6 @@ if TYPE_CHECKING:
 FEW = settings(
     max_examples=100, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
-
-
-@pytest.fixture(scope="module")
-def ids(server: Server) -> Iterator[Ids]:
-    with (
-        httpx.Client(base_url=server.root, headers=RUNTIME, timeout=30) as http,
-        httpx.Client(base_url=server.root, headers=BETA, timeout=30) as beta,
-    ):
-        yield Ids.create(http, beta)
 
 
 @schemathesis.check

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +11,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.support.fuzzing import BETA, BODIES, RUNTIME, Ids
+from tests.support.fuzzing import BODIES, Ids
 from tests.support.servers import Server
-
-
-@pytest.fixture(scope="module")
-def ids(server: Server) -> Iterator[Ids]:
-    with (
-        httpx.Client(base_url=server.root, headers=RUNTIME, timeout=30) as http,
-        httpx.Client(base_url=server.root, headers=BETA, timeout=30) as beta,
-    ):
-        yield Ids.create(http, beta)
-
 
 INVALID_JSON = (
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library"

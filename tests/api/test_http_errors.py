@@ -35,12 +35,6 @@ def anonymous(server: Server) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def beta(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.root, headers={"Authorization": "Bearer sk-test-beta"}, timeout=30) as c:
-        yield c
-
-
-@pytest.fixture
 def thread(http: httpx.Client) -> dict[str, str]:
     """A thread of tenant alpha with one message."""
     thread_id = http.post("/v1/threads", json={"messages": [{"role": "user", "content": "hi"}]}).json()["id"]

@@ -19,13 +19,6 @@ RUN = {"assistant_id": "asst_demo", "run_id": "run_1", "status": "in_progress"}
 
 
 @pytest.fixture
-def runtime(server: Server) -> Iterator[OpenAI]:
-    """The sync SDK with a runtime key of tenant alpha."""
-    with openai.OpenAI(base_url=server.base_url, api_key=RUNTIME_KEY, max_retries=0) as c:
-        yield c
-
-
-@pytest.fixture
 def runtime_http(server: Server) -> Iterator[httpx.Client]:
     """Raw HTTP with the runtime key."""
     with httpx.Client(base_url=server.root, headers={"Authorization": f"Bearer {RUNTIME_KEY}"}, timeout=30) as c:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import openai
 import pytest
 from openai import OpenAI
 from openai.types.beta.threads import Message
@@ -15,14 +14,7 @@ from tests.support.sdk import text_of
 from tests.support.servers import Server, StartServer
 from tests.support.sse import Event, Stream
 
-RUNTIME_KEY = "sk-test-runtime"
 RUN = {"assistant_id": "asst_demo", "run_id": "run_1", "status": "in_progress"}
-
-
-@pytest.fixture
-def runtime(server: Server) -> Iterator[OpenAI]:
-    with openai.OpenAI(base_url=server.base_url, api_key=RUNTIME_KEY, max_retries=0) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

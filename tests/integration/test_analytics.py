@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -89,63 +88,27 @@ def hand_counted_history() -> History:
     return h
 
 
-def day(date: str, **counts: int) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "day": date,
-        "messages_created": 0,
-        "user_messages_created": 0,
-        "assistant_messages_created": 0,
-        "messages_modified": 0,
-        "messages_deleted": 0,
-        "threads_created": 0,
-        "threads_deleted": 0,
-        "text_characters": 0,
-        "active_threads": 0,
-    }
-    row.update(counts)
-    return row
+def day(date: str, *counts: int) -> dict[str, Any]:
+    """A row of the daily numbers: the day, then one count for each of COUNTS, in that order."""
+    return {"day": date} | dict(zip(COUNTS, counts, strict=True))
 
 
+# A table, its columns aligned by hand.
+# fmt: off
+COUNTS = ("messages_created", "user_messages_created", "assistant_messages_created", "messages_modified",
+          "messages_deleted", "threads_created", "threads_deleted", "text_characters", "active_threads")
+
+# The hand count; the columns are COUNTS.
+#                     ----------------- messages ----------------  --- threads ----     text     active
+#                     created  user  assistant  modified  deleted  created  deleted  characters  threads
 ALPHA_DAYS = [
-    day(
-        "2024-05-01",
-        messages_created=2,
-        user_messages_created=1,
-        assistant_messages_created=1,
-        threads_created=1,
-        text_characters=13,
-        active_threads=1,
-    ),
-    day(
-        "2024-05-02",
-        messages_created=2,
-        user_messages_created=1,
-        assistant_messages_created=1,
-        messages_modified=1,
-        messages_deleted=1,
-        threads_created=1,
-        threads_deleted=1,
-        text_characters=8,
-        active_threads=2,
-    ),
+    day("2024-05-01",       2,    1,         1,        0,       0,       1,       0,         13,       1),
+    day("2024-05-02",       2,    1,         1,        1,       1,       1,       1,          8,       2),
 ]
 BETA_DAYS = [
-    day(
-        "2024-05-01",
-        messages_created=1,
-        user_messages_created=1,
-        threads_created=1,
-        text_characters=1,
-        active_threads=1,
-    ),
+    day("2024-05-01",       1,    1,         0,        0,       0,       1,       0,          1,       1),
 ]
-
-
-@pytest.fixture
-def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
-    opened = MessageStore.open(new_database())
-    yield opened
-    opened.close()
+# fmt: on
 
 
 @pytest.mark.parametrize("split", [0, 7, 12], ids=["one-batch", "split-mid-day", "split-mid-stream"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -38,14 +38,6 @@ def delta(value: str) -> list[dict[str, Any]]:
 def new_thread(store: MessageStore, actor: dict[str, str] = ALPHA, *messages: NewMessage) -> str:
     body = store.create_thread(actor, metadata={}, tool_resources=None, messages=list(messages)).result(timeout=30)
     return str(body.body["id"])
-
-
-@pytest.fixture
-def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
-    """A store on a database of its own, so that whole tables can be compared."""
-    opened = MessageStore.open(new_database())
-    yield opened
-    opened.close()
 
 
 def dump(store: MessageStore) -> dict[str, list[tuple[Any, ...]]]:

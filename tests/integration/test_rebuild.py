@@ -6,10 +6,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
 from typing import Any
-
-import pytest
 
 from domain.ids import key_identifier
 from projections.runners.rebuild import rebuild_messages_view
@@ -21,14 +18,6 @@ BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}
 
 def text(value: str) -> NewMessage:
     return NewMessage(role="user", content=[{"type": "text", "text": {"value": value, "annotations": []}}])
-
-
-@pytest.fixture
-def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
-    """A store on a database of its own, so that whole views can be compared."""
-    opened = MessageStore.open(new_database())
-    yield opened
-    opened.close()
 
 
 def populate(store: MessageStore) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
@@ -21,14 +21,6 @@ REPLY = NewMessage(role="assistant", content=[], assistant_id="asst_1", run_id="
 
 def text(index: int, value: str) -> dict[str, Any]:
     return {"index": index, "type": "text", "text": {"value": value}}
-
-
-@pytest.fixture
-def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
-    """A store on a database of its own, so that whole views can be compared."""
-    opened = MessageStore.open(new_database())
-    yield opened
-    opened.close()
 
 
 def rows(store: MessageStore) -> list[dict[str, Any]]:

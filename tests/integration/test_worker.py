@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -32,14 +32,6 @@ ANALYTICS = projection(ANALYTICS_PROJECTION)
 
 def text(value: str) -> NewMessage:
     return NewMessage(role="user", content=[{"type": "text", "text": {"value": value, "annotations": []}}])
-
-
-@pytest.fixture
-def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
-    """A store on a database of its own."""
-    opened = MessageStore.open(new_database())
-    yield opened
-    opened.close()
 
 
 def populate(store: MessageStore, threads: int = 4, messages: int = 5) -> None:

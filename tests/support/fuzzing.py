@@ -1,4 +1,4 @@
-"""What the fuzz tests send (hypothesis strategies for raw bodies, queries and ids) and what every answer must be."""
+"""What the fuzz tests send (strategies for raw bodies, queries and ids; real ``ids``) and what every answer must be."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 import httpx
+import pytest
 from hypothesis import strategies as st
+
+from tests.support.servers import Server
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import OpenApiCase
@@ -90,6 +93,16 @@ class Ids:
 
     def url(self, template: str) -> str:
         return template.format(t=self.thread, m=self.message, p=self.in_progress)
+
+
+@pytest.fixture(scope="module")
+def ids(server: Server) -> Iterator[Ids]:
+    """A thread and messages of tenant alpha, and a thread of tenant beta, on the API tests' server."""
+    with (
+        httpx.Client(base_url=server.root, headers=RUNTIME, timeout=30) as http,
+        httpx.Client(base_url=server.root, headers=BETA, timeout=30) as beta,
+    ):
+        yield Ids.create(http, beta)
 
 
 class Answer(Protocol):

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,16 +12,12 @@ from typing import TYPE_CHECKING, Protocol, TypedDict, Unpack
 import httpx
 import pytest
 
+from bench.processes import free_port, launch, stop, wait_ready
+
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
 KEYS = {"sk-test-alpha": "alpha", "sk-test-beta": "beta", "sk-test-runtime": "alpha:runtime"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -48,45 +41,21 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Server:
-        env = dict(os.environ)
-        env.update(
-            {
-                "MSGSTORE_DATABASE_URL": self.database_url,
-                "MSGSTORE_API_KEYS": ",".join(f"{k}:{v}" for k, v in KEYS.items()),
-                "MSGSTORE_DATA_DIR": str(self.data_dir),
-            }
-        )
-        env.update(self.env)
+        settings = {
+            "MSGSTORE_DATABASE_URL": self.database_url,
+            "MSGSTORE_API_KEYS": ",".join(f"{k}:{v}" for k, v in KEYS.items()),
+            "MSGSTORE_DATA_DIR": str(self.data_dir),
+        }
+        command = [sys.executable, "-m", "api.cli.main", "serve"]
+        command += ["--port", str(self.port), "--workers", str(self.workers)]
         self.log_path = self.data_dir / f"server-{self.port}.log"
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli.main", "serve", "--port", str(self.port), "--workers", str(self.workers)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
-            try:
-                if httpx.get(self.root + "/readyz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()  # not left running when nobody will stop it
-        raise RuntimeError(f"server did not become ready: {self.log_path.read_text()}")
+        self.process = launch(command, settings | self.env, self.log_path)
+        wait_ready(self.process, self.root + "/readyz", self.log_path, timeout=30)
+        return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop(self.process, timeout=15)
 
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path else ""
@@ -145,6 +114,15 @@ def other_client(server: Server) -> Iterator[OpenAI]:
 
 
 @pytest.fixture
+def runtime(server: Server) -> Iterator[OpenAI]:
+    """The official sync SDK client with tenant alpha's runtime key (it writes assistant messages)."""
+    from openai import OpenAI
+
+    with OpenAI(base_url=server.base_url, api_key="sk-test-runtime", max_retries=0) as c:
+        yield c
+
+
+@pytest.fixture
 async def async_client(server: Server) -> AsyncIterator[AsyncOpenAI]:
     """The official async SDK client, as tenant alpha (closed before its event loop is)."""
     from openai import AsyncOpenAI
@@ -157,4 +135,11 @@ async def async_client(server: Server) -> AsyncIterator[AsyncOpenAI]:
 def http(server: Server) -> Iterator[httpx.Client]:
     """Raw HTTP to the server's root, with tenant alpha's key unless a test sets its own headers."""
     with httpx.Client(base_url=server.root, headers={"Authorization": "Bearer sk-test-alpha"}, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+def beta(server: Server) -> Iterator[httpx.Client]:
+    """Raw HTTP to the server's root as tenant beta."""
+    with httpx.Client(base_url=server.root, headers={"Authorization": "Bearer sk-test-beta"}, timeout=30) as c:
         yield c
