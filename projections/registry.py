@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from projections.analytics.projector import ANALYTICS_PROJECTION, AnalyticsProjector, AnalyticsTables
+from projections.conversations.projector import ItemsProjector
+from projections.conversations.tables import ITEMS_PROJECTION, ItemsTables
 from projections.history.projector import HistoryProjector
 from projections.history.tables import HISTORY_PROJECTION, HistoryTables
 from projections.messages.projector import MESSAGES_PROJECTION, MessagesProjector
@@ -16,6 +18,13 @@ PROJECTIONS: tuple[Projection, ...] = (
         tables=ViewTables,
         projector=MessagesProjector,
         description="Threads and messages as the API serves them.",
+    ),
+    Projection(
+        ITEMS_PROJECTION,
+        INLINE,
+        tables=ItemsTables,
+        projector=ItemsProjector,
+        description="Conversations' items as the Conversations API serves them.",
     ),
     # Asynchronous: the writer's transactions stay short; a history read first applies whatever the
     # worker has not yet (projections/runners/up_to_date.py), so audit reads still see every earlier write.

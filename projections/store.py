@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from domain.errors import ThreadNotFound
+from projections.conversations.tables import ItemsTables
+from projections.conversations.view import ItemsView
 from projections.history.queries import History
 from projections.history.tables import HISTORY_PROJECTION
 from projections.messages.async_reads import AsyncReads
@@ -21,11 +23,12 @@ from projections.storage.application import ThreadsApplication
 from projections.storage.connect import open_database
 from projections.storage.database import Database
 from projections.storage.signal import EventSignal
-from projections.write.commands import Commands, NewMessage
+from projections.write.commands import NewMessage
+from projections.write.conversations import ConversationCommands
 from projections.write.writer import Writer
 
 
-class MessageStore(Commands):
+class MessageStore(ConversationCommands):
     """Everything the API does with threads and messages, on one database: the composition root below ``api/``."""
 
     def __init__(
@@ -67,7 +70,8 @@ class MessageStore(Commands):
             outcome_timeout=outcome_timeout,
             retry_window=retry_window,
         )
-        super().__init__(database, writer, MessagesView(self.tables))
+        items = ItemsView(ItemsTables(database.dialect), self.tables)
+        super().__init__(database, writer, MessagesView(self.tables), items)
 
     @classmethod
     def open(cls, url: str, *, pool_size: int = 10, db_timeout: float = 5.0, **kwargs: Any) -> MessageStore:
@@ -105,6 +109,28 @@ class MessageStore(Commands):
         if found is None:
             raise ThreadNotFound(thread_id)
         return found
+
+    def conversation(self, tenant: str, thread_id: str) -> dict[str, Any]:
+        """Return a live conversation of this tenant."""
+        with self.database.read() as curs:
+            return self.items.conversation(curs, tenant, thread_id)
+
+    def item(self, tenant: str, thread_id: str, item_id: str) -> dict[str, Any]:
+        """Return a live item of a live conversation of this tenant."""
+        with self.database.read() as curs:
+            return self.items.item(curs, tenant, thread_id, item_id)
+
+    def item_page(self, tenant: str, thread_id: str, **page: Any) -> Page:
+        """Return a page of a live conversation's items (see ``ItemsView.page_query``)."""
+        with self.database.read() as curs:
+            return self.items.page(curs, tenant, thread_id, **page)
+
+    def known_items(self, item_ids: list[str]) -> set[str]:
+        """Which of these ids a message or item of the store already has."""
+        if not item_ids:
+            return set()
+        with self.database.read() as curs:
+            return self.items.known(curs, item_ids)
 
     def readiness(self, max_async_lag: int | None = None) -> dict[str, Any]:
         """Report whether the database answers and no projection the API serves lags too far (see ``status``)."""

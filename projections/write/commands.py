@@ -20,6 +20,9 @@ from projections.write.command import Command, Idempotency, Outcome
 from projections.write.renders import CreatedRender, MessageRender
 from projections.write.writer import Writer
 
+Render = Callable[[Cursor], tuple[int, Any]]
+"""How a command is answered: status and body, from the views in the write transaction or from its events."""
+
 
 @dataclass(frozen=True)
 class NewMessage:
@@ -66,9 +69,7 @@ class Commands:
         thread_id = new_thread_id()
         message_ids = [new_message_id() for _ in messages]
 
-        def execute(aggregate: Thread | None) -> Thread:
-            if aggregate is not None:
-                raise InvalidTransition(f"Thread '{thread_id}' already exists.")
+        def create() -> Thread:
             thread = Thread(
                 thread_id=thread_id,
                 tenant=actor["tenant"],
@@ -82,7 +83,7 @@ class Commands:
             return thread
 
         render = CreatedRender(render_thread, thread_row)
-        return self._submit(thread_id, execute, render, idempotency)
+        return self._submit(thread_id, self._new(thread_id, create), render, idempotency)
 
     def modify_thread(
         self,
@@ -192,7 +193,7 @@ class Commands:
         actor: Actor,
         thread_id: str,
         change: Callable[[Thread], None],
-        render: Callable[[Cursor], tuple[int, Any]],
+        render: Render,
         idempotency: Idempotency | None,
     ) -> Future[Outcome]:
         """Apply ``change`` to this tenant's thread in the writer's batch; answer with ``render``."""
@@ -204,11 +205,22 @@ class Commands:
 
         return self._submit(thread_id, execute, render, idempotency)
 
+    @staticmethod
+    def _new(thread_id: str, create: Callable[[], Thread]) -> Callable[[Thread | None], Thread]:
+        """An execute that creates the thread, refusing an id already taken (ids are random: never, really)."""
+
+        def execute(aggregate: Thread | None) -> Thread:
+            if aggregate is not None:
+                raise InvalidTransition(f"Thread '{thread_id}' already exists.")
+            return create()
+
+        return execute
+
     def _submit(
         self,
         thread_id: str,
         execute: Callable[[Thread | None], Thread],
-        render: Callable[[Cursor], tuple[int, Any]],
+        render: Render,
         idempotency: Idempotency | None,
     ) -> Future[Outcome]:
         if not thread_id.startswith(THREAD_PREFIX):
@@ -224,11 +236,11 @@ class Commands:
         aggregate.require_owner(actor["tenant"])
         return aggregate
 
-    def _render_thread(self, actor: Actor, thread_id: str) -> Callable[[Cursor], tuple[int, Any]]:
+    def _render_thread(self, actor: Actor, thread_id: str) -> Render:
         def render(curs: Cursor) -> tuple[int, Any]:
             return 200, self.view.thread(curs, actor["tenant"], thread_id)
 
         return render
 
-    def _render_message(self, actor: Actor, thread_id: str, message_id: str) -> Callable[[Cursor], tuple[int, Any]]:
+    def _render_message(self, actor: Actor, thread_id: str, message_id: str) -> Render:
         return MessageRender(self.view, actor["tenant"], thread_id, message_id)

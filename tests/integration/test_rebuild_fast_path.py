@@ -54,6 +54,8 @@ def logged(new_database: Callable[[], str]) -> Iterator[MessageStore]:
     store.modify_thread(ALPHA, threads[4], metadata={"t": "new"}, tool_resources={"code_interpreter": {}}).result(30)
     odd = NewMessage(role="user", content=[], metadata={"_type_": "not a custom type"})  # decoded by the mapper
     store.create_message(ALPHA, threads[6], odd).result(30)
+    item = {"type": "message", "role": "user", "status": "completed", "content": [{"type": "input_text", "text": "i"}]}
+    store.add_items(ALPHA, threads[6], [("msg_" + "i" * 24, item)]).result(30)
     store.delete_thread(ALPHA, threads[5]).result(30)
     yield store
     store.close()

@@ -119,17 +119,17 @@ def test_two_workers_one_works_the_other_stands_by_and_takes_over(fresh: Message
     for t in threads:
         t.start()
     try:
-        eventually(lambda: sorted(w.state for w in workers) == ["active", "standby"], "one active, one standby")
+        eventually(lambda: sorted(w.state for w in workers) == ["running", "standby"], "one running, one standby")
         populate(fresh)
         eventually(lambda: position(fresh) == head(fresh), "the active worker catches up")
-        active = next(i for i, w in enumerate(workers) if w.state == "active")
+        active = next(i for i, w in enumerate(workers) if w.state == "running")
         standby = 1 - active
         assert workers[standby].applied()[ANALYTICS_PROJECTION] == 0
         assert workers[active].applied()[ANALYTICS_PROJECTION] == head(fresh)
         stops[active].set()
         fresh.signal.notify()
         threads[active].join(timeout=30)
-        eventually(lambda: workers[standby].state == "active", "the standby takes over")
+        eventually(lambda: workers[standby].state == "running", "the standby takes over")
         populate(fresh, threads=2)
         eventually(lambda: position(fresh) == head(fresh), "the new active worker catches up")
         total = sum(w.applied()[ANALYTICS_PROJECTION] for w in workers)
@@ -204,7 +204,7 @@ def test_the_worker_repairs_an_inline_projection_that_missed_events(
     fresh: MessageStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from domain.thread import Thread
-    from projections.runners import worker as worker_module
+    from projections.runners import inline_repair
 
     populate(fresh, threads=2, messages=2)
     # An event recorded without the inline projections, as a process of an older version would.
@@ -214,9 +214,9 @@ def test_the_worker_repairs_an_inline_projection_that_missed_events(
     assert position(fresh, "messages") < head(fresh)
     worker = ProjectionWorker(fresh.database, fresh.app, fresh.signal)
     assert worker.repair_inline() == 0  # within the grace period: the writer may still be at it
-    monkeypatch.setattr(worker_module, "INLINE_GRACE", 0.0)
-    assert worker.repair_inline() == 1  # the event, once for the inline projection (the history is async)
-    for name in ("messages",):
+    monkeypatch.setattr(inline_repair, "INLINE_GRACE", 0.0)
+    assert worker.repair_inline() == 2  # the event, once per inline projection (the history is async)
+    for name in ("messages", "conversation_items"):
         assert position(fresh, name) == head(fresh)
         assert verify(fresh.database, fresh.app, projection(name)) == []
     assert fresh.thread("alpha", "thread_" + "x" * 24)["id"] == "thread_" + "x" * 24

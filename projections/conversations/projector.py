@@ -1,0 +1,117 @@
+"""Turns thread events into rows of the conversation items view, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import orjson
+
+from domain.conversation_content import apply_item_delta, message_to_item_content
+from domain.states import COMPLETED, INCOMPLETE
+from domain.thread import Thread
+from projections.conversations.tables import ITEMS_PROJECTION, ItemsTables
+from projections.storage.batch import Row, RowBatch, Table
+from projections.storage.columns import dumps, seconds
+from projections.storage.events import EventFields
+from projections.storage.positions import record_position
+from projections.storage.sql import Cursor
+
+ITEM_COLUMNS = ("item_id", "thread_id", "tenant", "seq", "type", "body", "created_at", "modified_at", "deleted_at")
+
+Fields = dict[str, Any]
+Handler = Callable[[RowBatch, Fields, int], None]
+
+
+class ItemsProjector:
+    """Applies thread events to one generation of the items view (same batching as the message view's)."""
+
+    def __init__(self, tables: ItemsTables, name: str = ITEMS_PROJECTION) -> None:
+        self.tables = tables
+        self.name = name
+        self.items = Table(tables.items, ("item_id",), ITEM_COLUMNS)
+        self._handlers: dict[type[Any], Handler] = {
+            Thread.MessageCreated: self._message_created,
+            Thread.ItemCreated: self._item_created,
+            Thread.MessageDeleted: self._deleted,
+            Thread.ItemDeleted: self._deleted,
+            Thread.MessageDeltaAppended: self._delta_appended,
+            Thread.MessageCompleted: self._completed,
+            Thread.MessageMarkedIncomplete: self._marked_incomplete,
+        }
+
+    @property
+    def handles(self) -> frozenset[type[Any]]:
+        """The event classes this projector changes the view for."""
+        return frozenset(self._handlers)
+
+    def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
+        """Apply ``events`` and record ``position`` as the last one applied, in one transaction."""
+        self.apply_fields(curs, ((type(e), vars(e), seconds(e)) for e in events), position, now)
+
+    def apply_fields(self, curs: Cursor, events: Iterable[EventFields], position: int | None, now: int) -> None:
+        """Apply events given as (class, fields, Unix seconds) and record ``position``, in one transaction."""
+        batch = RowBatch(curs, self.tables.dialect)
+        handlers = self._handlers
+        for cls, fields, at in events:
+            handler = handlers.get(cls)
+            if handler is not None:
+                handler(batch, fields, at)
+        batch.flush(curs)
+        if position is not None:
+            record_position(curs, self.tables.dialect, self.name, position, now)
+
+    def _message_created(self, batch: RowBatch, f: Fields, at: int) -> None:
+        batch.insert(self.items, item_row(f["message_id"], as_item(f), f, at))
+
+    def _item_created(self, batch: RowBatch, f: Fields, at: int) -> None:
+        batch.insert(self.items, item_row(f["item_id"], f["item"], f, at))
+
+    def _deleted(self, batch: RowBatch, f: Fields, at: int) -> None:
+        key = f.get("item_id") or f["message_id"]
+        batch.update(self.items, (key,), {"deleted_at": at, "modified_at": at})
+
+    def _delta_appended(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._change(batch, f["message_id"], at, lambda b: {**b, "content": grown(b, f["content"])})
+
+    def _completed(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._change(batch, f["message_id"], at, lambda b: {**b, "status": COMPLETED})
+
+    def _marked_incomplete(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._change(batch, f["message_id"], at, lambda b: {**b, "status": INCOMPLETE})
+
+    def _change(self, batch: RowBatch, item_id: str, at: int, change: Callable[[Any], Any]) -> None:
+        row = batch.row(self.items, (item_id,))  # read-modify-write: the body so far, in this batch
+        if row is not None:
+            row["body"] = dumps(change(orjson.loads(row["body"])))
+            row["modified_at"] = at
+
+
+def as_item(f: Fields) -> dict[str, Any]:
+    """A thread message (``Thread.MessageCreated``'s fields) as a message item, without its id."""
+    return {
+        "type": "message",
+        "status": f["status"],
+        "role": f["role"],
+        "content": message_to_item_content(f["role"], f["content"]),
+    }
+
+
+def grown(body: dict[str, Any], delta: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A message item's content after a thread message delta."""
+    return apply_item_delta(body.get("content") or [], delta, body.get("role") or "assistant")
+
+
+def item_row(item_id: str, item: dict[str, Any], f: Fields, at: int) -> Row:
+    """The items view row of a created message or item."""
+    return {
+        "item_id": item_id,
+        "thread_id": f["thread_id"],
+        "tenant": f["actor"]["tenant"],
+        "seq": f["seq"],
+        "type": item.get("type", "message"),
+        "body": dumps(item),
+        "created_at": at,
+        "modified_at": at,
+        "deleted_at": None,
+    }
