@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from domain.conversation_content import appears_in_threads
 from domain.errors import ThreadNotFound
 from domain.ids import THREAD_PREFIX, thread_uuid
 from domain.states import IN_PROGRESS
 from domain.thread import Thread
+from projections.messages.projector import item_as_message
 from projections.messages.tables import ViewTables
 from projections.messages.view import MESSAGE_COLUMNS, render_message, render_thread
+from projections.storage.columns import seconds
 from projections.storage.sql import Cursor
 
 if TYPE_CHECKING:
@@ -30,9 +34,14 @@ class Change:
     final: bool = False
 
 
-def seconds(event: Any) -> int:
-    """Return the event's time in Unix seconds."""
-    return int(event.timestamp.timestamp())
+def item_created(e: Any) -> tuple[StreamEvent, ...]:
+    """An item as created, and, for a message the Threads API shows, that message as created."""
+    created: tuple[StreamEvent, ...] = (("conversation.item.created", {"id": e.item_id, **e.item}),)
+    if not appears_in_threads(e.item):
+        return created
+    fields = item_as_message(vars(e))
+    message = message_as_created(SimpleNamespace(**fields))
+    return (("thread.message.created", message), *created)
 
 
 def message_as_created(e: Any) -> dict[str, Any]:
@@ -113,6 +122,11 @@ class ThreadChanges:
             if e.status == IN_PROGRESS:
                 return Change(version, (("thread.message.created", message), ("thread.message.in_progress", message)))
             return Change(version, (("thread.message.created", message),))
+        if isinstance(e, Thread.ItemCreated):
+            return Change(version, item_created(e))
+        if isinstance(e, Thread.ItemDeleted):
+            body = {"id": e.item_id, "object": "conversation.item.deleted", "deleted": True}
+            return Change(version, (("conversation.item.deleted", body),))
         if isinstance(e, Thread.MessageDeltaAppended):
             delta = {"id": e.message_id, "object": "thread.message.delta", "delta": {"content": e.content}}
             return Change(version, (("thread.message.delta", delta),))
