@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from api.metrics import observe_applied
 from api.settings import Settings
+from projections.runners.retry import Outage
 from projections.runners.worker import ProjectionWorker, start_worker
 from projections.store import MessageStore
 
@@ -30,3 +32,20 @@ def projection_worker(store: MessageStore, settings: Settings) -> ProjectionWork
 def start_in_process_worker(store: MessageStore, settings: Settings) -> Callable[[], None]:
     """Start a worker thread in this server process; return the function that stops it."""
     return start_worker(projection_worker(store, settings))
+
+
+def open_when_reachable(open_store: Callable[[], MessageStore], stopping: threading.Event) -> MessageStore | None:
+    """Open the store for ``msgstore worker``, waiting with a backoff while the database cannot be reached.
+
+    Returns None if ``stopping`` is set first.
+    """
+    outage = Outage(log, "worker", opening="the store")
+    while not stopping.is_set():
+        try:
+            store = open_store()
+        except Exception as e:  # unreachable, refused, still starting up: waited out like any outage
+            stopping.wait(outage.failed(e))
+            continue
+        outage.ended()
+        return store
+    return None

@@ -11,7 +11,7 @@ from tests.support.databases import DatabaseFactory
 
 BACKENDS = ("sqlite", "postgres")
 
-pytest_plugins = ["tests.support.servers", "tests.support.fuzzing"]
+pytest_plugins = ["tests.support.servers", "tests.support.fuzzing", "tests.support.private_postgres"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

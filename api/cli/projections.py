@@ -40,10 +40,16 @@ class EventsDone(ProgressColumn):
 
 
 def _open_store() -> Any:
+    from projections.storage.connect import open_database
     from projections.store import MessageStore
 
     settings = Settings()
-    return MessageStore.open(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+    database = open_database(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+    try:
+        return MessageStore(database)
+    except BaseException:
+        database.close()  # a pool left open would go on trying to connect in the background
+        raise
 
 
 def _projection(name: str) -> Any:
@@ -61,7 +67,7 @@ def worker(
     metrics_port: int = typer.Option(0, help="Serve this process's Prometheus metrics on this port (0: none)."),
 ) -> None:
     """Keep the asynchronous projections up to date (one worker works, any other stands by)."""
-    from api.worker import projection_worker
+    from api.worker import open_when_reachable, projection_worker
 
     settings = Settings()
     if batch_size:
@@ -71,10 +77,12 @@ def worker(
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port)
-    store = _open_store()
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
+    store = open_when_reachable(_open_store, stopping)
+    if store is None:
+        return
     try:
         projection_worker(store, settings).run(stopping)
     finally:
@@ -82,23 +90,34 @@ def worker(
 
 
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
-    """Show each projection's position, lag (events and seconds) and state."""
+    """Show each projection's position, lag (events and seconds), state, and the worker's state."""
+    from projections.runners.heartbeat import worker_statuses
     from projections.runners.status import projection_status
 
     store = _open_store()
     try:
         found = projection_status(store.database, store.app)
+        with store.database.read() as curs:
+            workers = worker_statuses(curs)
     finally:
         store.close()
     if as_json:
         print(json.dumps([s.as_dict() for s in found], indent=2))
         return
-    table = Table("projection", "mode", "state", "position", "head", "lag (events)", "lag (s)")
+    table = Table(
+        "projection", "mode", "state", "runner", "position", "head", "lag (events)", "lag (s)", "last batch (s ago)"
+    )
     for s in found:
-        table.add_row(
-            s.name, s.mode, s.state, f"{s.position:,}", f"{s.head:,}", f"{s.lag_events:,}", f"{s.lag_seconds:g}"
-        )
+        since = "-" if s.seconds_since_batch is None else f"{s.seconds_since_batch:g}"
+        row = (s.position, s.head, s.lag_events)
+        table.add_row(s.name, s.mode, s.state, s.runner, *(f"{n:,}" for n in row), f"{s.lag_seconds:g}", since)
     Console().print(table)
+    for w in [w for w in workers if w.state != "stopped"] or workers[:1]:
+        batch = "" if w.seconds_since_batch is None else f", last batch {w.seconds_since_batch:g} s ago"
+        error = f"; last error: {w.last_error}" if w.last_error else ""
+        console.print(f"worker {w.worker}: {w.state} (heartbeat {w.heartbeat_age:g} s ago{batch}){error}", markup=False)
+    if not workers:
+        console.print("No projection worker has run on this database.")
 
 
 def rebuild(name: str = typer.Argument("messages", help="The projection to rebuild.")) -> None:
@@ -118,26 +137,34 @@ def rebuild(name: str = typer.Argument("messages", help="The projection to rebui
     console.print(f"Rebuilt {name} from {count:,} events in {elapsed:.1f} s ({count / elapsed:,.0f} events/s).")
 
 
-def verify(name: str = typer.Argument(..., help="The projection to verify.")) -> None:
-    """Rebuild a projection into a scratch copy and compare it with the live one (exit 1 if they differ)."""
-    from projections.runners.rebuild import verify as run_verify
+def verify(
+    name: str = typer.Argument(..., help="The projection to verify."),
+    patience: float = typer.Option(10.0, help="Seconds to wait for a projection behind the log that does not move."),
+) -> None:
+    """Compare a projection with a fresh build from the whole log (exit 1 if they differ or it is behind the log)."""
+    from projections.runners.verify import verify_with_head
 
     target = _projection(name)
     store = _open_store()
     try:
         with _progress() as progress:
             task = progress.add_task(f"Verifying {name}", total=None)
-            differences = run_verify(store.database, store.app, target, _reporter(progress, task))
+            found = verify_with_head(store.database, store.app, target, _reporter(progress, task), patience=patience)
     finally:
         store.close()
-    if not differences:
-        console.print(f"[green]{name} matches a fresh build from the event log.[/]")
-        return
-    for d in differences:
+    for d in found.differences:
         console.print(
             f"[red]{d.table}: {d.only_live:,} rows only in the live view, {d.only_fresh:,} only in the fresh build[/]"
         )
-    raise typer.Exit(1)
+    if found.behind:
+        agreed = "differs from" if found.differences else "matches"
+        console.print(
+            f"[red]{name} is {found.behind:,} events behind the log (at {found.position:,} of {found.head:,});"
+            f" up to its position it {agreed} a fresh build. Is the worker running? See msgstore projections status.[/]"
+        )
+    if not found.ok:
+        raise typer.Exit(1)
+    console.print(f"[green]{name} matches a fresh build from the whole event log ({found.head:,} events).[/]")
 
 
 def analytics(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from projections.storage.database import Database
 
 CHASE_ROUNDS = 3  # rounds of catching up with new events before holding them back for the swap
+COPY_PAGE = 10_000  # events per transaction while a copy is built (rebuild, verify)
 
 LogReader = EventReader | StoredLog
 Progress = Callable[[int, int], None]

@@ -1,19 +1,18 @@
-"""Rebuild a projection beside its live tables and take over atomically; verify one against a scratch copy."""
+"""Rebuild a projection beside its live tables and take over atomically (verifying one: ``runners.verify``)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from projections.messages.projector import MESSAGES_PROJECTION
 from projections.projection import Projection
 from projections.registry import projection
-from projections.runners.catch_up import Progress, apply_until, catch_up, chase, log_reader
+from projections.runners.catch_up import COPY_PAGE, Progress, apply_until, chase, log_reader
 from projections.runners.page_writer import building_copy
+from projections.runners.verify import Difference, verify_at_position
 from projections.storage.locks import holding
 from projections.storage.positions import forget_position, lock_position, read_position, record_position
-from projections.storage.sql import Cursor
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
@@ -21,17 +20,7 @@ if TYPE_CHECKING:
     from projections.storage.database import Database
 
 REBUILD_SUFFIX = "_rebuild"
-VERIFY_SUFFIX = "_verify"
-PAGE = 10_000
-
-
-@dataclass(frozen=True)
-class Difference:
-    """Rows of one table that only the live view has, and rows only the fresh build has."""
-
-    table: str
-    only_live: int
-    only_fresh: int
+PAGE = COPY_PAGE
 
 
 def rebuild(
@@ -87,38 +76,8 @@ def rebuild_generation(
 def verify(
     database: Database, app: Application[Any], target: Projection, progress: Progress | None = None, *, page: int = PAGE
 ) -> list[Difference]:
-    """Build ``target`` from scratch into scratch tables, compare them with the live ones, drop them.
-
-    Returns the tables that differ (empty when the live view is exactly what the log says). The
-    comparison runs with new events held back, at the live projection's own position.
-    """
-    dialect = database.dialect
-    scratch_name = target.name + VERIFY_SUFFIX
-    scratch = target.generation(dialect, VERIFY_SUFFIX)
-    projector = target.build(dialect, VERIFY_SUFFIX)
-    reader = log_reader(app, target.handles(dialect))
-    with holding(database, f"verify-{target.name}"), building_copy(database):
-        with database.transaction() as curs:
-            scratch.drop(curs)
-            forget_position(curs, dialect, scratch_name)
-            scratch.create(curs)
-            stop = read_position(curs, dialect, target.name) or 0
-        if progress is not None:
-            progress(0, stop)
-        catch_up(database, reader, projector, 0, page, progress, stop=stop)
-        with database.transaction(lock_events=True) as curs:
-            live_position = lock_position(curs, dialect, target.name)
-            position = read_position(curs, dialect, scratch_name) or 0
-            apply_until(curs, reader, projector, position, live_position, page)
-            differences = [
-                _compare(curs, fresh, current)
-                for fresh, current in zip(
-                    target.table_names(dialect, VERIFY_SUFFIX), target.table_names(dialect), strict=True
-                )
-            ]
-            scratch.drop(curs)
-            forget_position(curs, dialect, scratch_name)
-    return [d for d in differences if d.only_live or d.only_fresh]
+    """The tables where ``target`` differs from a fresh build, compared at its own position (see ``runners.verify``)."""
+    return verify_at_position(database, app, target, progress, page=page).differences
 
 
 def rebuild_messages_view(
@@ -126,11 +85,3 @@ def rebuild_messages_view(
 ) -> int:
     """Rebuild the thread and message views the API serves (see ``rebuild``)."""
     return rebuild(database, app, projection(MESSAGES_PROJECTION), progress, page=page)
-
-
-def _compare(curs: Cursor, fresh: str, live: str) -> Difference:
-    counts = []
-    for a, b in ((live, fresh), (fresh, live)):
-        curs.execute(f"SELECT COUNT(*) AS n FROM (SELECT * FROM {a} EXCEPT SELECT * FROM {b}) AS d")
-        counts.append(int(curs.fetchone()["n"]))
-    return Difference(live, counts[0], counts[1])

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from projections.registry import PROJECTIONS, inline_projections
+from projections.runners.heartbeat import create_workers_table
 from projections.runners.page_writer import building_copy
 from projections.runners.rebuild import PAGE, rebuild_generation
 from projections.storage.database import retry_deadlocks
@@ -19,12 +20,13 @@ if TYPE_CHECKING:
 
 
 def setup_projections(database: Database, app: Application[Any]) -> None:
-    """Create every registered projection's live tables, and backfill the inline ones that never ran."""
+    """Create every projection's live tables and the workers' heartbeat table; backfill inline ones that never ran."""
 
     def create() -> None:
         with database.setup_lock(), database.transaction() as curs:
             for target in PROJECTIONS:
                 target.generation(database.dialect).create(curs)
+            create_workers_table(curs, database.dialect)
 
     retry_deadlocks(create)
     backfill_inline(database, app)

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from projections.projection import Projection
 from projections.registry import async_projections, inline_projections
 from projections.runners.catch_up import apply_next
-from projections.runners.rebuild import rebuild
+from projections.runners.heartbeat import RETRYING, RUNNING, STANDBY, STARTING, STOPPED, Heartbeat, new_worker_id
+from projections.runners.inline_repair import InlineRepair
+from projections.runners.retry import Outage, describe, log_event
 from projections.storage.events import EventReader
-from projections.storage.locks import try_lock
-from projections.storage.positions import read_position
+from projections.storage.locks import HeldLock, try_lock
 from projections.storage.signal import EventSignal
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ BATCH = 5000
 IDLE_SECONDS = 1.0  # how long to sleep without a wake-up before looking again anyway
 STANDBY_SECONDS = 1.0  # how often a standby worker tries to take over
 SETTLE_SECONDS = 0.25  # the least time between two catch-ups: asynchronous views lag by about this much
-INLINE_GRACE = 5.0  # seconds an inline projection may look behind before the worker repairs it
 
 Applied = Callable[[str, int, int], None]
 """Called after each committed batch with (projection, events applied, position reached)."""
@@ -53,6 +53,11 @@ class ProjectionWorker:
     SQLite file): a second worker stands by and takes over when the first stops or dies. Each batch
     is one transaction that locks the projection's position, applies up to ``batch`` events and
     records the new position, so a batch is applied entirely or not at all, exactly once.
+
+    Any failure (the database gone, the lock's connection lost, a projector's error) is retried after
+    a backoff, forever: the worker logs the outage once when it begins and once when it ends, takes
+    the lock again and resumes from the recorded positions. Its state goes to a heartbeat row that
+    ``projections status`` and /readyz read from any process.
     """
 
     def __init__(
@@ -64,18 +69,23 @@ class ProjectionWorker:
         *,
         batch: int = BATCH,
         on_applied: Applied | None = None,
+        worker_id: str | None = None,
     ) -> None:
         self.database = database
         self.signal = signal
         self.batch = batch
         self.on_applied = on_applied
-        self.state = "starting"
+        self.state = STARTING
+        self.worker_id = worker_id or new_worker_id()
+        self.last_batch_at: float | None = None  # time.time() of the last batch that moved a position
+        self.outage = Outage(log, "worker", worker=self.worker_id)
+        self._heartbeat = Heartbeat(database, self.worker_id)
+        self._unreachable = False  # the last attempt could not even take the lock
         chosen = async_projections() if projections is None else list(projections)
         self._runners = [
             _Runner(p, EventReader(app, p.handles(database.dialect)), p.build(database.dialect)) for p in chosen
         ]
-        repaired = inline_projections() if projections is None else []
-        self._inline = [_Runner(p, EventReader(app), p.build(database.dialect)) for p in repaired]
+        self._repair = InlineRepair(database, app, inline_projections() if projections is None else [], batch)
 
     def rates(self) -> dict[str, float]:
         """Events per second each projection applied over the last minute."""
@@ -85,32 +95,87 @@ class ProjectionWorker:
         """Events each projection applied since this worker started."""
         return {r.projection.name: r.applied for r in self._runners}
 
+    @property
+    def last_error(self) -> str | None:
+        """The error of the last attempt, while the worker is retrying."""
+        return self.outage.last_error if self.outage.ongoing else None
+
     def run(self, stopping: threading.Event) -> None:
-        """Work while holding the lock, stand by otherwise, until ``stopping`` is set."""
+        """Work while holding the lock, stand by otherwise, retry after failures, until ``stopping`` is set."""
         while not stopping.is_set():
-            held = try_lock(self.database, WORKER_LOCK)
-            if held is None:
-                if self.state != "standby":
-                    log.info("another worker holds the lock; standing by")
-                self.state = "standby"
-                stopping.wait(STANDBY_SECONDS)
-                continue
-            self.state = "active"
-            log.info("worker active for %s", ", ".join(r.projection.name for r in self._runners) or "nothing")
             try:
-                while not stopping.is_set():
-                    generation = self.signal.generation
-                    if not self.catch_up():
-                        self.signal.wait(generation, IDLE_SECONDS)
-                    # Let the commits of a burst gather: one catch-up per SETTLE_SECONDS at most, rather
-                    # than one per commit (each costs a few queries whatever it applies).
-                    stopping.wait(SETTLE_SECONDS)
-            except Exception:
-                log.exception("worker batch failed; retrying")
-                stopping.wait(STANDBY_SECONDS)
-            finally:
-                held.release()
-        self.state = "stopped"
+                self._take_turn(stopping)
+            except Exception as e:  # whatever it was, the projections must not stop for good
+                self.state = RETRYING
+                self._pause(stopping, self.outage.failed(e))
+        self.state = STOPPED
+        if self._unreachable:  # no waiting for the database on the way out: the heartbeat goes stale instead
+            return
+        try:
+            self._heartbeat.beat(STOPPED, self.last_error, self.last_batch_at)
+        except Exception as e:
+            log.debug("last heartbeat not recorded: %s", describe(e))
+
+    def _pause(self, stopping: threading.Event, seconds: float) -> None:
+        """Wait before the next attempt; a database that was unreachable ends the wait by a sign of life.
+
+        The event signal moves when the listener reconnects or a write commits: the database is back.
+        """
+        if self._unreachable:
+            self.signal.wait(self.signal.generation, seconds)  # stopping the worker notifies the signal too
+        else:
+            stopping.wait(seconds)
+
+    def _take_turn(self, stopping: threading.Event) -> None:
+        """Take the worker lock and work while it is held, or stand by a while if another worker holds it."""
+        held = self._try_lock()
+        if held is None:
+            if self.state != STANDBY:
+                log_event(log, logging.INFO, "worker_standby", worker=self.worker_id)
+            self.state = STANDBY
+            self._heartbeat.beat(STANDBY, None, self.last_batch_at)
+            self.outage.ended()
+            stopping.wait(STANDBY_SECONDS)
+            return
+        try:
+            if self.outage.ongoing:  # the database answers: tell the other processes why nothing moves
+                self._heartbeat.beat(RETRYING, self.outage.last_error, self.last_batch_at)
+            self._work(held, stopping)
+        finally:
+            held.release()
+
+    def _try_lock(self) -> HeldLock | None:
+        try:
+            held = try_lock(self.database, WORKER_LOCK)
+        except Exception:
+            self._unreachable = True
+            raise
+        if self._unreachable:  # the database answers again: retry briskly whatever else is still broken
+            self._unreachable = False
+            self.outage.backoff.reset()
+        return held
+
+    def _work(self, held: HeldLock, stopping: threading.Event) -> None:
+        """Catch up, then wait for new events, until stopped or the lock is lost; failures propagate."""
+        if self.state in (STARTING, STANDBY):  # not after a retry: that ends with worker_recovered
+            names = [r.projection.name for r in self._runners]
+            log_event(log, logging.INFO, "worker_running", worker=self.worker_id, projections=names)
+        self.state = RUNNING
+        while not stopping.is_set():
+            generation = self.signal.generation
+            applied = self.catch_up()
+            self.outage.ended()
+            if self._heartbeat.due(RUNNING):
+                if not held.alive():  # its connection went (a restart): take it again, or stand by
+                    log_event(log, logging.WARNING, "worker_lock_lost", worker=self.worker_id)
+                    self.state = STARTING
+                    return
+                self._heartbeat.beat(RUNNING, None, self.last_batch_at)
+            if not applied:
+                self.signal.wait(generation, IDLE_SECONDS)
+            # Let the commits of a burst gather: one catch-up per SETTLE_SECONDS at most, rather
+            # than one per commit (each costs a few queries whatever it applies).
+            stopping.wait(SETTLE_SECONDS)
 
     def catch_up(self) -> int:
         """Apply batches until every projection has reached the head; return the events applied."""
@@ -124,42 +189,8 @@ class ProjectionWorker:
         return total + self.repair_inline()
 
     def repair_inline(self) -> int:
-        """Apply events an inline projection missed (recorded by a process without it); return how many.
-
-        Inline projections are normally never behind. One that has been for ``INLINE_GRACE`` seconds
-        is caught up here with new events held back (so the writer cannot interleave), or rebuilt
-        beside its live tables when it is far behind.
-        """
-        if not self._inline:
-            return 0
-        dialect = self.database.dialect
-        head = self._inline[0].reader.head()
-        with self.database.read() as curs:
-            positions = {r.projection.name: read_position(curs, dialect, r.projection.name) for r in self._inline}
-        # Never ran (None): the store's opening backfills it, not the worker.
-        behind = [
-            r
-            for r in self._inline
-            if (positions[r.projection.name] or 0) < head and positions[r.projection.name] is not None
-        ]
-        applied = 0
-        for runner in behind:
-            with self.database.read() as curs:
-                position = read_position(curs, dialect, runner.projection.name) or 0
-            first = runner.reader.read(position, 1)
-            if not first.events or time.time() - first.events[0].timestamp.timestamp() < INLINE_GRACE:
-                continue
-            log.warning(
-                "inline projection %s is %d events behind; catching up", runner.projection.name, head - position
-            )
-            if head - position > self.batch:
-                applied += rebuild(self.database, runner.reader.app, runner.projection)
-                continue
-            page = apply_next(
-                self.database, runner.reader, runner.projector, runner.projection.name, self.batch, lock_events=True
-            )
-            applied += len(page.events) if page is not None else 0
-        return applied
+        """Apply events an inline projection missed (recorded by a process without it); return how many."""
+        return self._repair()
 
     def step(self, runner: _Runner) -> tuple[int, bool]:
         """Apply one batch to one projection; return (events applied, whether its position moved)."""
@@ -168,7 +199,10 @@ class ProjectionWorker:
             return 0, False
         count = len(page.events)
         runner.applied += count
+        self.last_batch_at = time.time()
         self._measure(runner, count)
+        if self.state == RUNNING and self._heartbeat.due(RUNNING):  # a long catch-up still shows signs of life
+            self._heartbeat.beat(RUNNING, None, self.last_batch_at)
         if self.on_applied is not None:
             self.on_applied(runner.projection.name, count, page.last)
         return count, True

@@ -7,7 +7,7 @@ import fcntl
 import os
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -21,9 +21,14 @@ LOCK_NAMESPACE = 0x6D73  # "ms": the first key of PostgreSQL's two-key advisory 
 class HeldLock:
     """A lock this process holds until ``release`` (or its death)."""
 
-    def __init__(self, name: str, release: Any) -> None:
+    def __init__(self, name: str, release: Any, alive: Callable[[], bool] | None = None) -> None:
         self.name = name
         self._release = release
+        self._alive = alive
+
+    def alive(self) -> bool:
+        """Whether the lock is still held: an advisory lock goes with its connection (a server restart, say)."""
+        return self._release is not None and (self._alive is None or self._alive())
 
     def release(self) -> None:
         """Let the next holder in."""
@@ -72,7 +77,15 @@ def _try_advisory(conninfo: str, name: str) -> HeldLock | None:
     if not row or not row[0]:
         conn.close()
         return None
-    return HeldLock(name, conn.close)
+
+    def answers() -> bool:
+        try:
+            conn.execute("SELECT 1")
+        except psycopg.Error:
+            return False
+        return True
+
+    return HeldLock(name, conn.close, answers)
 
 
 def _try_flock(path: str) -> HeldLock | None:

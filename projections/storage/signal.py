@@ -6,9 +6,12 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 log = logging.getLogger("msgstore.signal")
+
+RECONNECTED_SECONDS = 5.0  # a listener that ran this long before failing had reconnected: a new outage
 
 
 class EventSignal:
@@ -69,11 +72,16 @@ class EventSignal:
             return
 
         def run() -> None:
+            failing = False
             while not self._stopping.is_set():
+                began = time.monotonic()
                 try:
                     source(self, self._stopping)
                 except Exception as e:  # reconnect after a lost connection
-                    log.warning("event listener failed (%s); retrying", e)
+                    # Once per outage: a source that fails at once has not reconnected since the last failure.
+                    failing = failing and time.monotonic() - began < RECONNECTED_SECONDS
+                    log.log(logging.DEBUG if failing else logging.WARNING, "event listener failed (%s); retrying", e)
+                    failing = True
                     self._stopping.wait(1.0)
 
         self._listener = threading.Thread(target=run, name="msgstore-event-listener", daemon=True)
