@@ -82,7 +82,7 @@ class Thread(ThreadCommands, Aggregate):
             thread: Thread = aggregate  # type: ignore[assignment]
             item = self.item
             if item.get("type") != "message":
-                state = ITEM
+                state = ITEM + str(item.get("type"))
             elif item.get("role") not in THREAD_ROLES:
                 state = HIDDEN
             else:
@@ -109,10 +109,11 @@ class Thread(ThreadCommands, Aggregate):
             aggregate.ended(self.message_id, DELETED)  # type: ignore[attr-defined]
 
     class ItemDeleted(Aggregate.Event):
-        """A conversation item other than a message was deleted."""
+        """A conversation item other than a message, of type ``type``, was deleted."""
 
         thread_id: str
         item_id: str
+        type: str
         actor: Actor
 
         def apply(self, aggregate: Aggregate) -> None:

@@ -52,7 +52,7 @@ class ThreadCommands(_Base):
     def require_in_progress(self, message_id: str, change: str) -> None:
         """Refuse ``change`` (e.g. "be completed") unless the message exists and is in progress."""
         status = self.messages.get(message_id)
-        if status is None or status in (HIDDEN, ITEM):
+        if status is None or status == HIDDEN or status.startswith(ITEM):
             raise MessageNotFound(message_id)
         if status != IN_PROGRESS:
             state = "was deleted" if status == DELETED else f"is {status}"
@@ -145,8 +145,10 @@ class ThreadCommands(_Base):
     def delete_item(self, item_id: str, actor: Actor) -> None:
         """Delete a live item of the conversation: a message of any role, or another item."""
         self.require_owner(actor["tenant"])
-        if self.require_item(item_id) == ITEM:
-            self.trigger_event(self.ItemDeleted, thread_id=self.thread_id, item_id=item_id, actor=actor)
+        state = self.require_item(item_id)
+        if state.startswith(ITEM):
+            item_type = state.removeprefix(ITEM)
+            self.trigger_event(self.ItemDeleted, thread_id=self.thread_id, item_id=item_id, type=item_type, actor=actor)
         else:
             self.trigger_event(self.MessageDeleted, thread_id=self.thread_id, message_id=item_id, actor=actor)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.analytics.items import ITEM_TYPES_PROJECTION, ItemTypesProjector, ItemTypeTables
 from projections.analytics.projector import ANALYTICS_PROJECTION, AnalyticsProjector, AnalyticsTables
 from projections.conversations.projector import ItemsProjector
 from projections.conversations.tables import ITEMS_PROJECTION, ItemsTables
@@ -44,6 +45,14 @@ PROJECTIONS: tuple[Projection, ...] = (
         projector=AnalyticsProjector,
         max_lag=10_000,
         description="Daily activity per tenant, and per-thread totals.",
+    ),
+    Projection(
+        ITEM_TYPES_PROJECTION,
+        ASYNC,
+        tables=ItemTypeTables,
+        projector=ItemTypesProjector,
+        max_lag=10_000,
+        description="Conversation items created and deleted per day, by type.",
     ),
 )
 

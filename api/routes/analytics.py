@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError
 from api.responses import JSONBody
+from projections.analytics.items import ItemTypeTables, item_days
 from projections.analytics.projector import AnalyticsTables
 from projections.analytics.view import AnalyticsView
 from projections.store import MessageStore
@@ -37,6 +38,14 @@ def parse_day(value: str | None, param: str) -> str | None:
         ) from None
 
 
+def day_range(from_: str | None, to: str | None) -> tuple[str | None, str | None]:
+    """Validated ``from`` and ``to`` days, ``to`` not before ``from``."""
+    start, end = parse_day(from_, "from"), parse_day(to, "to")
+    if start is not None and end is not None and end < start:
+        raise APIError(400, f"Invalid 'to': '{end}' is before 'from' ('{start}').", param="to", code="invalid_value")
+    return start, end
+
+
 def daily_rows(store: MessageStore, tenant: str, start: str | None, end: str | None) -> list[dict[str, Any]]:
     """The tenant's days between ``start`` and ``end``."""
     view = AnalyticsView(AnalyticsTables(store.database.dialect))
@@ -53,8 +62,27 @@ async def daily(
 ) -> JSONBody:
     """Per UTC day: messages created (by role), modified and deleted, threads created and deleted,
     active threads and characters of text, for the caller's tenant. Days without activity are absent."""
-    start, end = parse_day(from_, "from"), parse_day(to, "to")
-    if start is not None and end is not None and end < start:
-        raise APIError(400, f"Invalid 'to': '{end}' is before 'from' ('{start}').", param="to", code="invalid_value")
+    start, end = day_range(from_, to)
     rows = await run_in_threadpool(daily_rows, store, principal.tenant, start, end)
     return JSONBody({"object": "list", "data": [{"object": "analytics.day", **row} for row in rows], "has_more": False})
+
+
+def item_rows(store: MessageStore, tenant: str, start: str | None, end: str | None) -> list[dict[str, Any]]:
+    """The tenant's item counts by day and type between ``start`` and ``end``."""
+    with store.database.read() as curs:
+        return item_days(ItemTypeTables(store.database.dialect), curs, tenant, start, end)
+
+
+@router.get("/items", summary="Items by type")
+async def items(
+    principal: PrincipalDep,
+    store: StoreDep,
+    from_: Annotated[str | None, Query(alias="from", description="First UTC day, YYYY-MM-DD.")] = None,
+    to: Day = None,
+) -> JSONBody:
+    """Per UTC day and item type (``message`` for every message, whichever API made it): items created and
+    deleted, for the caller's tenant. Days without activity are absent."""
+    start, end = day_range(from_, to)
+    rows = await run_in_threadpool(item_rows, store, principal.tenant, start, end)
+    data = [{"object": "analytics.item_type_day", **row} for row in rows]
+    return JSONBody({"object": "list", "data": data, "has_more": False})

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.ids import conversation_id
 from domain.states import Actor
 from projections.messages.changes import ThreadChanges
 from projections.store import MessageStore
 
 ALPHA: Actor = {"tenant": "alpha", "key_id": "key_test"}
-CALL = {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": "{}", "status": "completed"}
-USER = {"type": "message", "role": "user", "status": "completed", "content": [{"type": "input_text", "text": "hi"}]}
-SYSTEM = {"type": "message", "role": "system", "status": "completed", "content": [{"type": "input_text", "text": "be"}]}
+CALL: dict[str, Any] = {
+    "type": "function_call",
+    "call_id": "call_1",
+    "name": "lookup",
+    "arguments": "{}",
+    "status": "completed",
+}
+USER: dict[str, Any] = {
+    "type": "message",
+    "role": "user",
+    "status": "completed",
+    "content": [{"type": "input_text", "text": "hi"}],
+}
+SYSTEM: dict[str, Any] = {
+    "type": "message",
+    "role": "system",
+    "status": "completed",
+    "content": [{"type": "input_text", "text": "be"}],
+}
 
 
 def test_items_stream_as_conversation_items_and_visible_messages_as_thread_messages(store: MessageStore) -> None:
