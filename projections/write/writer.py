@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import logging
-import queue
 import random
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +20,7 @@ from projections.storage.database import Database, IdempotencyConflict
 from projections.storage.sql import Cursor
 from projections.write.aggregates import ThreadCache
 from projections.write.command import RETRY_KEY, Command, ConcurrencyConflict, Outcome
+from projections.write.command_queue import CommandQueue
 from projections.write.outcomes import recorded
 from projections.write.renders import prefetch_all
 
@@ -32,7 +30,7 @@ MAX_ATTEMPTS = 30
 PURGE_EVERY = 60.0  # seconds between removals of expired retry answers
 
 
-class Writer:
+class Writer(CommandQueue):
     """Owns the aggregates of this process and is the only thread that changes them.
 
     Commands waiting while a transaction commits form the next batch: one transaction records
@@ -59,70 +57,19 @@ class Writer:
         self._next_purge = time.monotonic() + PURGE_EVERY
         self.database = database
         self.projectors = projectors
-        self.max_batch = max_batch
         self.cache_size = cache_size
         self.on_batch = on_batch
         self._threads = ThreadCache(app, cache_size, background_snapshots=not database.dialect.single_writer)
-        self._queue: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="msgstore-writer", daemon=True)
-        self._started = False
-        self._lock = threading.Lock()
-
-    def submit(self, command: Command) -> Future[Outcome]:
-        """Queue a command; the future resolves once its events are committed."""
-        with self._lock:
-            if not self._started:
-                self._started = True
-                self._thread.start()
-        self._queue.put(command)
-        return command.future
+        super().__init__("msgstore-writer", max_batch)
 
     def stop(self) -> None:
         """Finish the queued commands, stop the thread, and write the snapshots it took."""
-        with self._lock:
-            if not self._started:
-                return
-        self._queue.put(None)
-        self._thread.join(timeout=30)
+        super().stop()
         self._threads.stop()
 
     def wait_for_snapshots(self) -> None:
         """Return once every snapshot taken so far is written (snapshots are written in the background)."""
         self._threads.wait_for_snapshots()
-
-    # --- the writer thread ---------------------------------------------------
-
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            stop = False
-            while len(batch) < self.max_batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
-            # A command its request gave up on before it ran is dropped: its 503 stays true.
-            batch = [c for c in batch if c.future.set_running_or_notify_cancel()]
-            if not batch:
-                if stop:
-                    return
-                continue
-            try:
-                self._process(batch)
-            except BaseException as e:  # never let the writer thread die with requests waiting
-                log.exception("writer batch failed")
-                for command in batch:
-                    if not command.future.done():
-                        command.future.set_exception(e)
-            if stop:
-                return
 
     def _process(self, batch: list[Command], *, retry: bool = True) -> None:
         touched: dict[UUID, Thread] = {}
