@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from projections.storage.sql import Cursor
 
 if TYPE_CHECKING:
     from projections.storage.database import Database
-
-COPY_CACHE_KIB = 128 * 1024  # SQLite page cache while building a copy: its key index stays in memory
-# Pages in the write-ahead log before SQLite moves them to the database file: the pages that every
-# commit changes again (the copy's key index) are then moved once, not once a commit.
-COPY_CHECKPOINT_PAGES = 16_384
 
 Write = Callable[[Cursor], None]
 
@@ -39,10 +34,10 @@ class PageWriter:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._threaded = database.dialect.name == "postgres"
-        self._settings: list[tuple[str, Any]] = []
+        self._threaded = database.threaded_copy_writes
         self._pending: Future[None] | None = None
-        self._tune()
+        self._settings = ExitStack()
+        self._settings.enter_context(database.writing_copy_pages())
 
     def submit(self, write: Write) -> None:
         """Write a page once the page before it is committed (raising that page's error, if any)."""
@@ -63,52 +58,19 @@ class PageWriter:
         try:
             self.wait()
         finally:
-            self._restore()
+            self._settings.close()
 
     def _run(self, write: Write) -> None:
         with self.database.transaction() as curs:
-            if self._threaded:
-                curs.execute("SET LOCAL synchronous_commit TO OFF")
+            self.database.relax_commit(curs)
             write(curs)
-
-    def _tune(self) -> None:
-        if self.database.dialect.name != "sqlite":
-            return
-        with self.database.read() as curs:
-            for name in ("synchronous", "wal_autocheckpoint"):
-                self._settings.append((name, curs.execute(f"PRAGMA {name}").fetchone()[0]))
-            curs.execute("PRAGMA synchronous = NORMAL")
-            curs.execute(f"PRAGMA wal_autocheckpoint = {COPY_CHECKPOINT_PAGES}")
-
-    def _restore(self) -> None:
-        if self._settings:
-            with self.database.read() as curs:
-                for name, value in self._settings:
-                    curs.execute(f"PRAGMA {name} = {int(value)}")
 
 
 @contextmanager
 def building_copy(database: Database) -> Iterator[None]:
-    """Settings of this thread's SQLite connection while it builds a copy and swaps it in (restored after).
-
-    A page cache that holds the copy's key index; and ``secure_delete=FAST``: the pages of the
-    dropped tables join the free list without first being overwritten with zeros, which SQLite
-    builds with secure delete on do, writing the whole old view once more (its rows are in the
-    event log anyway). Neither setting changes what a commit guarantees.
-    """
-    if database.dialect.name != "sqlite":
+    """The database's settings for building a copy and swapping it in, on this thread's connection."""
+    with database.building_copy():
         yield
-        return
-    with database.read() as curs:
-        saved = [(name, curs.execute(f"PRAGMA {name}").fetchone()[0]) for name in ("cache_size", "secure_delete")]
-        curs.execute(f"PRAGMA cache_size = {-COPY_CACHE_KIB}")
-        curs.execute("PRAGMA secure_delete = FAST")
-    try:
-        yield
-    finally:
-        with database.read() as curs:
-            for name, value in saved:
-                curs.execute(f"PRAGMA {name} = {int(value)}")
 
 
 class ReadsAfterWrites:

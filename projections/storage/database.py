@@ -60,6 +60,22 @@ class Database(ABC):
         """Serialize schema creation between processes starting at once (a no-op where DDL is serialized)."""
         yield
 
+    threaded_copy_writes = False  # whether a copy's pages are written in a second thread while the next is folded
+
+    @contextmanager
+    def building_copy(self) -> Iterator[None]:
+        """Settings of this thread's connection while it builds a projection's copy and swaps it in."""
+        yield
+
+    @contextmanager
+    def writing_copy_pages(self) -> Iterator[None]:
+        """Settings of the connection that writes a copy's pages: commits that need not wait for the disk."""
+        yield
+
+    def relax_commit(self, curs: Cursor) -> None:
+        """Let the caller's transaction commit without waiting for the disk (a copy's page: rebuilt if lost)."""
+        return None
+
     def adopt(self, app: Any) -> None:
         """Tune the connections of the application that records events here (SQLite has nothing to tune)."""
         return None

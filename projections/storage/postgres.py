@@ -149,6 +149,12 @@ class PostgresDatabase(Database):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
 
+    # psycopg leaves the GIL while the server writes a page: the next page is folded meanwhile.
+    threaded_copy_writes = True
+
+    def relax_commit(self, curs: Cursor) -> None:
+        curs.execute("SET LOCAL synchronous_commit TO OFF")
+
     def adopt(self, app: Any) -> None:
         # The writer's pool is the library's: after an outage its reconnection attempts back off
         # exponentially for up to five minutes (80 s to recover after 150 s measured). Give an attempt up

@@ -59,10 +59,7 @@ class CreatedRender:
 
 
 def prefetch_all(curs: Cursor, renders: Sequence[Any]) -> None:
-    """Let every kind of render that can read its answers together do so (see ``MessageRender.prefetch``)."""
-    kinds: dict[type[Any], list[Any]] = {}
-    for render in renders:
-        if hasattr(type(render), "prefetch"):
-            kinds.setdefault(type(render), []).append(render)
-    for kind, group in kinds.items():
-        kind.prefetch(curs, group)
+    """Let the renders that read their answers from the view read them together (see ``MessageRender.prefetch``)."""
+    reads = [render for render in renders if isinstance(render, MessageRender)]
+    if reads:
+        MessageRender.prefetch(curs, reads)
