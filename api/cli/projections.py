@@ -44,7 +44,8 @@ def _open_store() -> Any:
     from projections.store import MessageStore
 
     settings = Settings()
-    database = open_database(settings.resolved_database_url(), pool_size=settings.db_pool_size)
+    url = settings.resolved_database_url()
+    database = open_database(url, pool_size=settings.db_pool_size, timeout=settings.db_timeout)
     try:
         return MessageStore(database)
     except BaseException:
