@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain.content import check_delta
@@ -99,8 +100,9 @@ class ThreadCommands(_Base):
         assistant_id: str | None = None,
         run_id: str | None = None,
         status: str = COMPLETED,
+        timestamp: datetime | None = None,
     ) -> int:
-        """Append a message to the thread and return its sequence number."""
+        """Append a message to the thread and return its sequence number (``timestamp``: when, if not now)."""
         self.require_owner(actor["tenant"])
         self._unused(message_id, "Message")
         seq = self.next_seq
@@ -117,23 +119,39 @@ class ThreadCommands(_Base):
             run_id=run_id,
             status=status,
             actor=actor,
+            timestamp=timestamp,
         )
         return seq
 
-    def create_item(self, item_id: str, item: dict[str, Any], actor: Actor) -> int:
+    def create_item(self, item_id: str, item: dict[str, Any], actor: Actor, timestamp: datetime | None = None) -> int:
         """Append a conversation item (its answer form, without the id) and return its sequence number."""
         self.require_owner(actor["tenant"])
         self._unused(item_id, "Item")
         seq = self.next_seq
-        self.trigger_event(self.ItemCreated, thread_id=self.thread_id, item_id=item_id, seq=seq, item=item, actor=actor)
+        self.trigger_event(
+            self.ItemCreated,
+            thread_id=self.thread_id,
+            item_id=item_id,
+            seq=seq,
+            item=item,
+            actor=actor,
+            timestamp=timestamp,
+        )
         return seq
 
-    def modify_message(self, message_id: str, metadata: dict[str, str] | None, actor: Actor) -> None:
+    def modify_message(
+        self, message_id: str, metadata: dict[str, str] | None, actor: Actor, timestamp: datetime | None = None
+    ) -> None:
         """Replace a live message's metadata (None leaves it as it is)."""
         self.require_owner(actor["tenant"])
         self.require_message(message_id)
         self.trigger_event(
-            self.MessageModified, thread_id=self.thread_id, message_id=message_id, metadata=metadata, actor=actor
+            self.MessageModified,
+            thread_id=self.thread_id,
+            message_id=message_id,
+            metadata=metadata,
+            actor=actor,
+            timestamp=timestamp,
         )
 
     def delete_message(self, message_id: str, actor: Actor) -> None:
@@ -161,18 +179,27 @@ class ThreadCommands(_Base):
             self.MessageDeltaAppended, thread_id=self.thread_id, message_id=message_id, content=content, actor=actor
         )
 
-    def complete_message(self, message_id: str, actor: Actor) -> None:
+    def complete_message(self, message_id: str, actor: Actor, timestamp: datetime | None = None) -> None:
         """Mark an in-progress message completed."""
         self.require_owner(actor["tenant"])
         self.require_in_progress(message_id, "be completed")
-        self.trigger_event(self.MessageCompleted, thread_id=self.thread_id, message_id=message_id, actor=actor)
+        self.trigger_event(
+            self.MessageCompleted, thread_id=self.thread_id, message_id=message_id, actor=actor, timestamp=timestamp
+        )
 
-    def mark_message_incomplete(self, message_id: str, reason: str, actor: Actor) -> None:
+    def mark_message_incomplete(
+        self, message_id: str, reason: str, actor: Actor, timestamp: datetime | None = None
+    ) -> None:
         """Mark an in-progress message incomplete, for one of ``INCOMPLETE_REASONS``."""
         self.require_owner(actor["tenant"])
         self.require_in_progress(message_id, "be marked incomplete")
         if reason not in INCOMPLETE_REASONS:
             raise InvalidTransition(f"Invalid incomplete reason {reason!r}: expected one of {INCOMPLETE_REASONS}.")
         self.trigger_event(
-            self.MessageMarkedIncomplete, thread_id=self.thread_id, message_id=message_id, reason=reason, actor=actor
+            self.MessageMarkedIncomplete,
+            thread_id=self.thread_id,
+            message_id=message_id,
+            reason=reason,
+            actor=actor,
+            timestamp=timestamp,
         )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
+from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, find_id_convertor
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -29,6 +30,19 @@ _from_iso = datetime.fromisoformat
 _new = object.__new__
 _set = object.__setattr__
 _id_convertor: Any = find_id_convertor
+
+
+A = TypeVar("A", bound=BaseAggregate[Any])
+
+
+def created_aggregate(cls: type[A], event_class: type[Any], timestamp: datetime, **kwargs: Any) -> A:
+    """A new aggregate of ``cls`` whose creation event (``event_class``, with ``kwargs``) happened at ``timestamp``.
+
+    Private (Aggregate._create): calling the class runs its decorated __init__, which has no way to pass
+    the Created event a timestamp; _create is what that call runs, and it takes one among the event's
+    keyword arguments. An import that keeps a thread's ``created_at`` needs exactly that.
+    """
+    return cls._create(event_class, timestamp=timestamp, **kwargs)
 
 
 def custom_type_encoder(transcoder: JSONTranscoder) -> Callable[[Any], dict[str, Any]]:

@@ -32,6 +32,7 @@ from projections.storage.eventsourcing_internals import (
     PostgresEventsRecorder,
     SQLiteEventsRecorder,
     StoredRow,
+    created_aggregate,
     custom_type_encoder,
     decoded_event,
     stored_fields,
@@ -52,6 +53,32 @@ def parameters(function: Any) -> list[str]:
     """The parameters' names, ``**`` marking the keyword catch-all."""
     found = inspect.signature(function).parameters.values()
     return [("**" if p.kind is inspect.Parameter.VAR_KEYWORD else "") + p.name for p in found]
+
+
+# An aggregate created at a given time (an import keeps a thread's created_at).
+
+
+def test_create_takes_the_created_events_timestamp() -> None:
+    assert parameters(Thread._create) == ["event_class", "id", "**kwargs"]
+    thread = created_aggregate(
+        Thread,
+        Thread.Created,
+        WHEN,
+        thread_id="thread_" + "a" * 24,
+        tenant="alpha",
+        metadata={},
+        tool_resources=None,
+        actor=ACTOR,
+    )
+    assert type(thread) is Thread and thread.thread_id == "thread_" + "a" * 24 and thread.next_seq == 1  # __init__ ran
+    assert thread.created_on == WHEN and thread.version == 1 and thread.id == Thread.create_id("thread_" + "a" * 24)
+    [created] = thread.collect_events()
+    assert type(created) is Thread.Created and created.timestamp == WHEN
+    mapper = ThreadsApplication(env=POPO).mapper
+    decoded = mapper.to_domain_event(mapper.to_stored_event(created))
+    assert isinstance(decoded, Thread.Created) and decoded.timestamp == WHEN
+    thread.create_message("msg_" + "b" * 24, "user", [], [], {}, ACTOR, timestamp=WHEN)
+    assert thread.collect_events()[0].timestamp == WHEN
 
 
 # The stored JSON layout, and the transcoder's private per-value encoder.
