@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 
 from api.auth import generated_key, key_id_secret, keyring_for, mask
+from api.cli.export_command import export
 from api.cli.history import register as register_history
+from api.cli.import_command import import_file
 from api.cli.projections import register as register_projections
 from api.connections import ServerConfig
 from api.settings import Settings
@@ -108,6 +110,8 @@ def _safe(url: str) -> str:
 
 register_history(cli)  # history, replay, export-events
 register_projections(cli, projections_cli)  # worker, analytics, projections status/rebuild/verify
+cli.command("import")(import_file)  # threads and conversations from JSON Lines
+cli.command("export")(export)  # the same format, from the store
 
 
 def main() -> None:
