@@ -2,8 +2,8 @@
 
 What a competent team would write without event sourcing: FastAPI, the store's own request models
 (api/schemas.py) and error bodies (api/errors.py), an async psycopg pool, one transaction per request,
-a BIGSERIAL id ordering each thread's messages. Run it with
-``BENCH_CRUD_DATABASE_URL=postgresql://… uvicorn bench.crud_baseline:app``.
+a BIGSERIAL id ordering each thread's messages (conversations and their items: ``bench/crud_conversations.py``).
+Run it with ``BENCH_CRUD_DATABASE_URL=postgresql://… uvicorn bench.crud_baseline:app``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from api.auth import KeyRing, Principal
 from api.errors import APIError, install_error_handlers
 from api.responses import JSONBody
 from api.schemas import MessageCreate, ThreadCreate
+from bench import crud_conversations
 from domain.errors import MessageNotFound, ThreadNotFound
 from domain.ids import new_message_id, new_thread_id
 from projections.messages.view import render_message, render_thread
@@ -42,6 +43,7 @@ SCHEMA = (
     " deleted_at BIGINT)",
     # Pages are ordered by (created_at, id): a thread's own index serves them whatever the thread's size.
     "CREATE INDEX IF NOT EXISTS crud_messages_thread_time ON crud_messages (thread_id, created_at, id)",
+    *crud_conversations.SCHEMA,
 )
 INSERT_THREAD = (
     "INSERT INTO crud_threads (thread_id, tenant, created_at, metadata, tool_resources)"
@@ -75,6 +77,7 @@ async def principal(request: Request) -> Principal:
     found = keys.lookup(header[7:]) if header.lower().startswith("bearer ") else None
     if found is None:
         raise APIError(401, "Incorrect API key provided.", code="invalid_api_key")
+    request.state.principal = found
     return found
 
 
@@ -100,6 +103,7 @@ def create_app(database_url: str, keys: KeyRing) -> FastAPI:
     install_error_handlers(app)
 
     app.state.keys = keys
+    app.include_router(crud_conversations.conversations_router(pool), dependencies=[Depends(principal)])
 
     @app.post("/v1/threads")
     async def create_thread(caller: Caller, body: ThreadCreate | None = Body(None)) -> JSONBody:

@@ -2,8 +2,9 @@
 
 Starts the store (``msgstore serve`` plus ``msgstore worker``), the CRUD baseline (uvicorn) and, with
 ``--sqlite``, the store on SQLite, on scratch databases of one PostgreSQL server; seeds them with the
-same data; drives them with the same load generator; prints one table of every figure with its ratio
-to the baseline and to PostgreSQL measured in the same run, and whether the issue's targets hold.
+same data (threads and messages, conversations and items); drives them with the same load generator;
+prints one table of every figure with its ratio to the baseline and to PostgreSQL measured in the same
+run, conversation items beside thread messages, and whether the issues' targets hold.
 """
 
 from __future__ import annotations
@@ -15,17 +16,18 @@ import platform
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 
-from bench import scenarios
+from bench import conversations, scenarios
 from bench.load import LoadGenerator
-from bench.report import Report, Row, Target, markdown, render
+from bench.report import Report, Row, markdown, render
 from bench.scenarios import Bench, System
 from bench.seed import seed_baseline, seed_store
+from bench.seed_conversations import seed_baseline_conversations, seed_store_conversations
 from bench.servers import Databases, Server, server_version
+from bench.targets import targets
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 SCENARIOS = {
@@ -35,6 +37,7 @@ SCENARIOS = {
     "retrieve": scenarios.retrieve_throughput,
     "ryw": scenarios.read_your_writes,
     "sqlite": scenarios.sqlite_store,
+    "conversations": conversations.conversation_items,
 }
 console = Console(stderr=True)
 
@@ -53,7 +56,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--deep-messages", type=int, default=100_000, help="messages of the thread listed (100,000)")
     p.add_argument("--long-messages", type=int, default=10_000, help="messages of the thread written to (10,000)")
-    p.add_argument("--threads", type=int, default=1000, help="short threads the spread scenarios use (1,000)")
+    p.add_argument("--deep-items", type=int, default=100_000, help="items of the conversation listed (100,000)")
+    p.add_argument("--threads", type=int, default=1000, help="short threads (and conversations) written to (1,000)")
     p.add_argument("--rss-messages", type=int, default=1_000_000, help="store size of the memory scenario (--full)")
     p.add_argument(
         "--store-worker",
@@ -109,45 +113,6 @@ def start_store(url: str, log_dir: Path, mode: str, workers: int = 1) -> tuple[S
     return server, [Server.projection_worker(url, log_dir).start()]
 
 
-def quotient(a: Row | None, b: Row | None, figure: Callable[[Row], float | None]) -> float | None:
-    """``figure`` of row ``a`` divided by that of row ``b``; None when a row or a figure is missing or the divisor 0."""
-    if a is None or b is None:
-        return None
-    x, y = figure(a), figure(b)
-    return x / y if x is not None and y else None
-
-
-def targets(report: Report) -> list[Target]:
-    """The issue's targets, from the rows of this run."""
-    r = report.ratio
-    found = []
-    for kind in ("spread", "hot thread"):
-        store, base = report.find(f"create {kind}", "store", 16), report.find(f"create {kind}", "baseline", 16)
-        name = f"create {kind}, 16 clients: store ÷ baseline"
-        found.append(Target(f"{name} throughput", quotient(store, base, lambda row: row.rate), 1.0, True))
-        found.append(Target(f"{name} p99 latency", quotient(store, base, lambda row: row.p99_ms), 1.0, False))
-    head, deep = report.find("list head page", "store"), report.find("list deep page", "store")
-    median = quotient(deep, head, lambda row: row.median_ms)
-    found.append(Target("list: deep page ÷ head page median (store)", median, 1.2, False))
-    found.append(Target("list: store ÷ baseline throughput", r("list throughput", "store", "baseline"), 1.0, True))
-    found.append(Target("retrieve: store ÷ baseline throughput", r("retrieve", "store", "baseline"), 1.0, True))
-    long, new = report.find("create latency, long thread", "store"), report.find("create latency, new thread", "store")
-    median = quotient(long, new, lambda row: row.median_ms)
-    found.append(Target("create in a long thread ÷ in a new thread median (store)", median, 1.3, False))
-    rss = [r for r in report.rows if r.target == "store" and r.scenario.endswith(" messages)") and r.value]
-    big = rss[-1] if len(rss) >= 2 else None
-    half = rss[-2] if len(rss) >= 2 else None
-    found.append(
-        Target(
-            f"{big.scenario if big else 'server peak RSS (1M messages)'}, MB", big.value if big else None, 300, False
-        )
-    )
-    found.append(
-        Target("peak RSS at the full store ÷ at half of it", quotient(big, half, lambda row: row.value), 1.1, False)
-    )
-    return found
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     log_dir = Path(tempfile.mkdtemp(prefix="msgstore-bench-"))
@@ -162,6 +127,11 @@ def main(argv: list[str] | None = None) -> None:
         console.print(f"Seeding {sizes} into the store and the baseline… (logs: {log_dir})")
         store_seed = seed_store(store_url, **sizes, progress=console.print)
         base_seed = seed_baseline(base_url, **sizes, progress=console.print)
+        if "conversations" in args.only:
+            items = {"conversations": args.threads, "per_conversation": 5, "deep": args.deep_items}
+            console.print(f"Seeding {items} into the store and the baseline…")
+            seed_store_conversations(store_url, store_seed, **items, progress=console.print)
+            seed_baseline_conversations(base_url, base_seed, **items, progress=console.print)
         store_server, helpers = start_store(store_url, log_dir, args.store_worker, args.server_workers)
         servers += [store_server, *helpers]
         base_server = Server.baseline(base_url, log_dir, workers=args.server_workers).start()
@@ -201,12 +171,14 @@ def main(argv: list[str] | None = None) -> None:
     report.machine["duration"] = f"{time.monotonic() - started:,.0f} s"
     report.machine["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     report = report.merged()
-    render(report, targets(report))
+    checks = targets(report, args.deep_items)
+    render(report, checks)
+    conversations.render_comparison(report, Console(width=max(Console().width, 150)))
     Console().print("Machine: " + ", ".join(f"{k}: {v}" for k, v in report.machine.items()))
     if args.json:
         args.json.write_text(json.dumps(report.to_json(), indent=2))
     if args.markdown:
-        args.markdown.write_text(markdown(report, targets(report)))
+        args.markdown.write_text(markdown(report, checks) + "\n" + conversations.markdown_comparison(report))
 
 
 def memory(bench: Bench, args: argparse.Namespace, servers: list[Server]) -> None:

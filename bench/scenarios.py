@@ -15,7 +15,7 @@ from bench import crud_baseline as crud
 from bench.load import LoadGenerator, Workload
 from bench.report import Report, Row
 from bench.seed import BODY, CONTENT, Seeded
-from bench.servers import API_KEY, TENANT, Server, cpu_seconds
+from bench.servers import API_KEY, TENANT, Server, connect_patiently, cpu_seconds
 
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 METRIC = re.compile(r"^(msgstore_write_batch_events_(?:count|sum))\s+([0-9.e+]+)$", re.MULTILINE)
@@ -76,8 +76,6 @@ class Bench:
         then starts once the store's asynchronous projections have caught up, so that none measures the
         catching up after another.
         """
-        self.generator.prime(workload, clients)
-        wait_caught_up(self.store.database_url)
         edges: dict[str, Any] = {}
 
         def observe(begin: float, end: float) -> None:
@@ -90,6 +88,8 @@ class Bench:
 
         target = "postgresql" if system is None else system.name
         try:
+            self.generator.prime(workload, clients)
+            wait_caught_up(self.store.database_url)
             sample = self.generator.run(workload, clients, warmup=self.warmup, duration=self.duration, observe=observe)
         except Exception as e:  # e.g. PostgreSQL out of connections: the row says so, the run goes on
             failed = Row(
@@ -104,8 +104,8 @@ class Bench:
                 extra["batch"] = (b1[1] - b0[1]) / (b1[0] - b0[0])
         return self.report.add(Row.of(scenario, target, clients, sample, self.duration, **extra))
 
-    def http(self, system: System, op: str, paths: list[str], *, read_port: int = 0) -> Workload:
-        return Workload(op, tuple(paths), port=system.server.port, api_key=API_KEY, body=BODY, read_port=read_port)
+    def http(self, system: System, op: str, paths: list[str], *, read_port: int = 0, body: bytes = BODY) -> Workload:
+        return Workload(op, tuple(paths), port=system.server.port, api_key=API_KEY, body=body, read_port=read_port)
 
     def systems(self) -> list[System]:
         return [self.baseline, self.store]
@@ -228,7 +228,7 @@ def peak_rss(bench: Bench, label: str) -> None:
 def wait_caught_up(url: str, timeout: float = 600) -> None:
     """Wait until every projection of the store at ``url`` has applied the whole event log."""
     deadline = time.monotonic() + timeout
-    with psycopg.connect(url, autocommit=True) as conn:
+    with connect_patiently(url) as conn:
         while time.monotonic() < deadline:
             head = conn.execute("SELECT coalesce(max(notification_id), 0) FROM msgstore_events").fetchone()
             rows = conn.execute("SELECT projection, position FROM projection_positions").fetchall()

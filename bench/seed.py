@@ -40,6 +40,9 @@ class Seeded:
     long: str = ""  # the thread of ``long_messages`` messages, for create latency
     messages: list[tuple[str, str]] = field(default_factory=list)  # (thread id, message id) to retrieve
     messages_total: int = 0
+    conversations: list[str] = field(default_factory=list)  # short conversations, by their public ids
+    deep_conversation: str = ""  # the long conversation for item list pages
+    deep_items: list[str] = field(default_factory=list)  # its items, in order of creation
 
     def add_thread(self, role: str, thread_id: str) -> None:
         """Keep a thread of the plan under its role."""

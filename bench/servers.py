@@ -6,8 +6,10 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -160,6 +162,18 @@ class Databases:
             for name in self.made:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         self.made.clear()
+
+
+def connect_patiently(url: str, timeout: float = 120) -> psycopg.Connection[tuple[Any, ...]]:
+    """An autocommit connection, retried while the server is out of connections (it is shared: tests run there too)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def server_version(admin_url: str) -> str:
