@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,10 @@ KIND_NAMES = {
     "object": "an object",
 }
 MAX_ID = 64
+MAX_DEPTH = 64
+"""Arrays and objects an item may nest (tool schemas need a dozen or so; the JSON encoders stop near 255)."""
+INTEGERS = range(-(2**63), 2**64)
+"""The integers the JSON encoder of events and views writes (a decoded body may hold any)."""
 ID_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -129,3 +134,31 @@ def check_id(value: Any, path: str) -> str:
             path,
         )
     return text
+
+
+def check_storable(value: Any, path: str) -> None:
+    """Refuse JSON no store can hold as sent: nested past ``MAX_DEPTH``, an integer past 64 bits, NaN or Infinity.
+
+    Walks with an explicit stack: the check must not itself run out of recursion.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, path, 0)]
+    while stack:
+        current, where, depth = stack.pop()
+        if isinstance(current, dict | list):
+            if depth >= MAX_DEPTH:
+                raise _unstorable(
+                    where, f"nested too deeply. Expected at most {MAX_DEPTH} levels of arrays and objects"
+                )
+            pairs = current.items() if isinstance(current, dict) else enumerate(current)
+            children = [
+                (child, f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]") for key, child in pairs
+            ]
+            stack.extend((child, at, depth + 1) for child, at in reversed(children))  # first in document order
+        elif isinstance(current, int) and not isinstance(current, bool) and current not in INTEGERS:
+            raise _unstorable(where, "integer out of range. Expected a 64-bit integer")
+        elif isinstance(current, float) and not math.isfinite(current):
+            raise _unstorable(where, "NaN and Infinity are not JSON numbers")
+
+
+def _unstorable(where: str, reason: str) -> APIError:
+    return APIError(400, f"Invalid '{where}': {reason}.", param=where, code="invalid_value")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from api.conversations.fields import check_choice, check_fields, check_id, check_kind, refuse
+from api.conversations.fields import check_choice, check_fields, check_id, check_kind, check_storable, refuse
 from api.conversations.item_types import ITEM_TYPES
 from api.conversations.messages import parse_message
 from api.validation import array_too_long, empty_array, invalid
@@ -47,6 +47,7 @@ def parse_items(
 def parse_item(item: Any, path: str) -> dict[str, Any]:
     """Validate one input item at ``path`` (``items[3]``) and return it as the API answers it."""
     check_kind(item, ("object",), path)
+    check_storable(item, path)
     kind = item_type(item, path)
     if kind == "message":
         return parse_message(item, path)
