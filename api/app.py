@@ -13,19 +13,19 @@ from api.auth import keyring_for
 from api.errors import install_error_handlers
 from api.fastpath import FastPath, route_templates
 from api.metrics import RequestMetrics, observe_batch
-from api.middleware import AnswerFailures, Authenticate, LimitBody, RequestLog
+from api.middleware import AnswerFailures, Authenticate, ConversationPaths, LimitBody, RequestLog
 from api.openapi.document import install_openapi
 from api.request_text import check_request_text
 from api.responses import JSONBody
-from api.routes import analytics, history, messages, metrics, runtime, stream, threads
+from api.routes import analytics, conversations, history, items, messages, metrics, runtime, stream, threads
 from api.settings import Settings
 from api.worker import start_in_process_worker
 from projections.messages.async_reads import async_reads_for
 from projections.store import MessageStore
 
 DESCRIPTION = (
-    "An event-sourced message store that speaks the OpenAI Assistants Threads and Messages API. "
-    "Point the official `openai` SDK at `/v1`."
+    "An event-sourced message store that speaks the OpenAI Assistants Threads and Messages API and the"
+    " Conversations API over the same event log. Point the official `openai` SDK at `/v1`."
 )
 
 
@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(messages.router)
     app.include_router(runtime.router)
     app.include_router(stream.router)
+    app.include_router(conversations.router)
+    app.include_router(items.router)
     app.include_router(analytics.router)
     app.include_router(metrics.router)
 
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Added last, runs first: log everything, then authenticate, then bound the body, then answer failures.
     app.add_middleware(FastPath, routes=route_templates(app))  # innermost: plain hot requests skip the router
+    app.add_middleware(ConversationPaths)  # /v1/threads/conv_X… is /v1/threads/thread_X…, fast path included
     app.add_middleware(AnswerFailures)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, keys=keys)

@@ -9,10 +9,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+from starlette.types import Scope
 
 from api.responses import JSONBody
 from api.validation import describe_validation_error
-from domain.errors import DomainError, InvalidTransition, MessageNotFound, ThreadNotFound
+from domain.errors import DomainError, InvalidTransition, ItemNotFound, MessageNotFound, ThreadNotFound
+from domain.ids import canonical_thread_id
 from projections.history.queries import InvalidPointInTime
 from projections.pages import UnknownCursor
 from projections.storage.database import DatabaseUnavailable
@@ -25,6 +27,9 @@ INVALID_JSON = (
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
     "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
 )
+
+# Where a request to /v1/threads/conv_X… keeps the id it sent (api/middleware.py ConversationPaths).
+SENT_THREAD_ID = "sent_thread_id"
 
 # FastAPI's answer to a body it could not decode (bad UTF-8, nesting past the recursion limit, a huge number).
 UNPARSABLE_BODY = "There was an error parsing the body"
@@ -77,11 +82,13 @@ def unsupported_content_type(content_type: str) -> APIError:
     )
 
 
-def from_exception(exc: BaseException) -> APIError:
-    """Translate any exception into the APIError a client should see."""
+def from_exception(exc: BaseException, scope: Scope | None = None) -> APIError:
+    """Translate any exception into the APIError a client should see (``scope``: the request it answers)."""
     if isinstance(exc, APIError):
         return exc
-    if isinstance(exc, (ThreadNotFound, MessageNotFound)):
+    if isinstance(exc, ThreadNotFound):
+        return APIError(404, thread_not_found(exc, scope or {}))
+    if isinstance(exc, (MessageNotFound, ItemNotFound)):
         return APIError(404, str(exc))
     if isinstance(exc, InvalidTransition | DomainError):
         return APIError(400, str(exc))
@@ -101,6 +108,20 @@ def from_exception(exc: BaseException) -> APIError:
     return APIError(500, SERVER_ERROR, type="server_error")
 
 
+def thread_not_found(exc: ThreadNotFound, scope: Scope) -> str:
+    """The 404 message naming the id the client sent: a conversation under /v1/conversations, else a thread.
+
+    Views and commands know a thread by its canonical ``thread_`` id; the client may have sent ``conv_``.
+    """
+    sent = (scope.get("path_params") or {}).get("conversation_id")
+    if isinstance(sent, str):
+        return f"No conversation found with id '{sent}'."
+    sent = (scope.get("state") or {}).get(SENT_THREAD_ID)
+    if isinstance(sent, str) and canonical_thread_id(sent) == exc.thread_id:
+        return f"No thread found with id '{sent}'."
+    return str(exc)
+
+
 def allowed_methods(request: Request, first: str | None) -> str:
     """Every method the API takes at this path: the framework's ``Allow`` names only its first route's."""
     methods = {method.strip() for method in (first or "").split(",") if method.strip()}
@@ -113,8 +134,8 @@ def allowed_methods(request: Request, first: str | None) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error, including the framework's own, with an OpenAI error body."""
 
-    async def on_api_error(_: Request, exc: Exception) -> JSONBody:
-        return error_response(from_exception(exc))
+    async def on_api_error(request: Request, exc: Exception) -> JSONBody:
+        return error_response(from_exception(exc, request.scope))
 
     async def on_validation(request: Request, exc: Exception) -> JSONBody:
         assert isinstance(exc, RequestValidationError)

@@ -89,7 +89,7 @@ class FastPath:
         try:
             response = await call
         except Exception as exc:  # as the app's exception handlers answer these
-            response = error_response(from_exception(exc))
+            response = error_response(from_exception(exc, scope))
         await response(scope, receive, send)
         return True
 

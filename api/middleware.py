@@ -1,4 +1,4 @@
-"""ASGI middleware: one structured log line per request, authentication, and the body size limit."""
+"""ASGI middleware: one structured log line per request, authentication, the body size limit, conversation paths."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import KeyRing, mask
-from api.errors import APIError, error_response, from_exception
+from api.errors import SENT_THREAD_ID, APIError, error_response, from_exception
+from domain.ids import CONVERSATION_PREFIX, canonical_thread_id
 
 access_log = logging.getLogger("msgstore.access")
 
@@ -128,6 +129,27 @@ class AnswerFailures:
             if started:  # a streamed response has begun: nothing sensible can be sent any more
                 raise
             await error_response(from_exception(exc))(scope, receive, send)
+
+
+class ConversationPaths:
+    """Serves /v1/threads/conv_X… as /v1/threads/thread_X…: a conversation is a thread, by either id.
+
+    Every threads route, the fast path and the idempotency fingerprint see the canonical path; the id
+    the client sent is kept for the 404 message (``api.errors.thread_not_found``).
+    """
+
+    THREADS = "/v1/threads/"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith(self.THREADS + CONVERSATION_PREFIX):
+            rest = path[len(self.THREADS) :]
+            scope.setdefault("state", {})[SENT_THREAD_ID] = rest.split("/", 1)[0]
+            scope = {**scope, "path": self.THREADS + canonical_thread_id(rest)}
+        await self.app(scope, receive, send)
 
 
 class Authenticate:

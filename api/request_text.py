@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from api.errors import APIError
-from domain.errors import MessageNotFound, ThreadNotFound
+from domain.errors import ItemNotFound, MessageNotFound, ThreadNotFound
 
 # A surrogate: a JSON escape (a valid pair is two of them, a lone one is not text), or its three bytes in the
 # body, which are not UTF-8 but which Python's JSON decoder lets through ('surrogatepass').
@@ -33,12 +33,16 @@ async def check_request_text(request: Request) -> None:
 
 
 def _check_path(params: dict[str, Any]) -> None:
-    thread_id = params.get("thread_id")
-    if isinstance(thread_id, str) and NUL in thread_id:
-        raise ThreadNotFound(thread_id)
+    for name in ("thread_id", "conversation_id"):
+        thread_id = params.get(name)
+        if isinstance(thread_id, str) and NUL in thread_id:
+            raise ThreadNotFound(thread_id)
     message_id = params.get("message_id")
     if isinstance(message_id, str) and NUL in message_id:
         raise MessageNotFound(message_id)
+    item_id = params.get("item_id")
+    if isinstance(item_id, str) and NUL in item_id:
+        raise ItemNotFound(item_id)
 
 
 def _check_query(request: Request) -> None:

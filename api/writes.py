@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -28,6 +28,7 @@ async def write(
     store: MessageStore,
     command: Callable[..., Future[Outcome]],
     *args: Any,
+    prepare: Callable[[], Awaitable[dict[str, Any]]] | None = None,
     **kwargs: Any,
 ) -> JSONBody:
     """Run ``command(actor, *args, **kwargs)`` once per request, however often the request is sent.
@@ -36,6 +37,9 @@ async def write(
     one, a request an OpenAI SDK sends (``x-stainless-retry-count``) is remembered by its fingerprint
     (method, path, body) for ``retry_window`` seconds: a retry of it (count > 0) whose first attempt
     was recorded gets that attempt's answer instead of being recorded twice.
+
+    ``prepare``, if given, computes more of the command's keyword arguments once the request is known
+    not to be a replay: checks against the store (an item id still unused) that the replay would fail.
     """
     settings = request.app.state.write_settings
     idempotency = await _idempotency(request, principal)
@@ -45,6 +49,8 @@ async def write(
         prior = await run_in_threadpool(store.recall, principal.tenant, idempotency.key, within) if retried else None
         if prior is not None:
             return _replay(prior, idempotency)
+    if prepare is not None:
+        kwargs.update(await prepare())
     submitted = command(principal.actor, *args, idempotency=idempotency, **kwargs)
     outcome = await _answer(submitted, settings.write_timeout)
     if outcome.replayed and idempotency is not None:
@@ -83,7 +89,8 @@ async def _idempotency(request: Request, principal: Principal) -> Idempotency | 
     fingerprint = digest.hexdigest()
     if key is not None:
         return Idempotency(principal.tenant, key, fingerprint)
-    return Idempotency(principal.tenant, RETRY_KEY + fingerprint, fingerprint, implicit=True)
+    retry = _retry_count(request) > 0
+    return Idempotency(principal.tenant, RETRY_KEY + fingerprint, fingerprint, implicit=True, retry=retry)
 
 
 def _retry_count(request: Request) -> int:

@@ -18,8 +18,8 @@ Bound = tuple[str, Sequence[Any]]
 class UnknownCursor(Exception):
     """A pagination cursor names nothing in this list."""
 
-    def __init__(self, param: str, candidate: str, kind: str = "message") -> None:
-        super().__init__(f"Invalid '{param}': no {kind} with id '{candidate}' in this thread.")
+    def __init__(self, param: str, candidate: str, kind: str = "message", within: str = "thread") -> None:
+        super().__init__(f"Invalid '{param}': no {kind} with id '{candidate}' in this {within}.")
         self.param = param
 
 

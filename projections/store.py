@@ -132,6 +132,13 @@ class MessageStore(ConversationCommands):
         with self.database.read() as curs:
             return self.items.known(curs, item_ids)
 
+    def items_of_tenant(self, tenant: str, item_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """This tenant's live items (of live conversations) with these ids, by id."""
+        if not item_ids:
+            return {}
+        with self.database.read() as curs:
+            return self.items.of_tenant(curs, tenant, item_ids)
+
     def readiness(self, max_async_lag: int | None = None) -> dict[str, Any]:
         """Report whether the database answers and no projection the API serves lags too far (see ``status``)."""
         return readiness(self.database, self.app, max_async_lag)

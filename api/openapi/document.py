@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.openapi.objects import OBJECTS, answer_schema
+from api.openapi.conversations import CONVERSATION_ANSWERS, CONVERSATION_OBJECTS, request_body
+from api.openapi.objects import ANSWERS, OBJECTS, answer_schema
 from api.routes.history import MAX_VERSION
 from api.writes import MAX_IDEMPOTENCY_KEY
 
@@ -34,7 +35,8 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERRORS = {
     "400": "Invalid request: the message names the parameter.",
     "401": "No API key, or an unknown one.",
-    "404": "No such thread or message for this key's tenant (another tenant's is answered the same).",
+    "404": "No such thread, conversation, message or item for this key's tenant (another tenant's is answered"
+    " the same).",
     "default": "Any other error (403 scope, 405, 409 conflict, 413 body too large, 500, 503), same body.",
 }
 POINT_IN_TIME = [
@@ -61,6 +63,7 @@ IDEMPOTENCY_KEY = {
     "description": "A retried request with the same key answers the first result and records nothing new.",
     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY},
 }
+ANSWERED = {**ANSWERS, **CONVERSATION_ANSWERS}
 POINT_IN_TIME_READS = {("/v1/threads/{thread_id}", "get"), ("/v1/threads/{thread_id}/messages", "get")}
 
 
@@ -84,6 +87,7 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
         schemas.pop(unused, None)
     schemas["Error"] = ERROR
     schemas.update(OBJECTS)
+    schemas.update(CONVERSATION_OBJECTS)
     components["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "description": "A key from MSGSTORE_API_KEYS."}
     }
@@ -93,7 +97,10 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
             responses.pop("422", None)
             answer = responses.get("200", {}).get("content", {}).get("application/json")
             if answer is not None and answer.get("schema") == {"type": "string"}:  # FastAPI's guess for JSONBody
-                answer["schema"] = answer_schema(path, method)
+                answer["schema"] = answer_schema(path, method, ANSWERED)
+            body = request_body(path, method)
+            if body is not None:  # the route reads raw JSON, which FastAPI documents as any value
+                operation["requestBody"] = body
             if path == "/readyz":
                 responses["503"] = {"description": "Not ready: the same report, saying what is behind."}
             if not path.startswith("/v1"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -9,7 +10,8 @@ NULLABLE_STR = {"type": ["string", "null"]}
 METADATA = {"type": "object", "additionalProperties": {"type": "string"}}
 
 
-def _object(name: str, properties: dict[str, Any]) -> dict[str, Any]:
+def object_schema(name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """An object with exactly these properties, all required."""
     return {
         "title": name,
         "type": "object",
@@ -20,11 +22,11 @@ def _object(name: str, properties: dict[str, Any]) -> dict[str, Any]:
 
 
 def _deleted(name: str, kind: str) -> dict[str, Any]:
-    return _object(name, {"id": {"type": "string"}, "object": {"const": kind}, "deleted": {"type": "boolean"}})
+    return object_schema(name, {"id": {"type": "string"}, "object": {"const": kind}, "deleted": {"type": "boolean"}})
 
 
 OBJECTS: dict[str, dict[str, Any]] = {
-    "Thread": _object(
+    "Thread": object_schema(
         "Thread",
         {
             "id": {"type": "string"},
@@ -35,7 +37,7 @@ OBJECTS: dict[str, dict[str, Any]] = {
         },
     ),
     "ThreadDeleted": _deleted("ThreadDeleted", "thread.deleted"),
-    "Message": _object(
+    "Message": object_schema(
         "Message",
         {
             "id": {"type": "string"},
@@ -44,7 +46,7 @@ OBJECTS: dict[str, dict[str, Any]] = {
             "thread_id": {"type": "string"},
             "status": {"enum": ["in_progress", "incomplete", "completed"]},
             "incomplete_details": {
-                "anyOf": [_object("IncompleteDetails", {"reason": {"type": "string"}}), {"type": "null"}]
+                "anyOf": [object_schema("IncompleteDetails", {"reason": {"type": "string"}}), {"type": "null"}]
             },
             "completed_at": NULLABLE_INT,
             "incomplete_at": NULLABLE_INT,
@@ -57,7 +59,7 @@ OBJECTS: dict[str, dict[str, Any]] = {
         },
     ),
     "MessageDeleted": _deleted("MessageDeleted", "thread.message.deleted"),
-    "MessageList": _object(
+    "MessageList": object_schema(
         "MessageList",
         {
             "object": {"const": "list"},
@@ -87,7 +89,7 @@ ANSWERS = {
 }
 
 
-def answer_schema(path: str, method: str) -> dict[str, Any]:
-    """The schema of a successful answer of an operation."""
-    name = ANSWERS.get((path, method))
+def answer_schema(path: str, method: str, answers: Mapping[tuple[str, str], str] = ANSWERS) -> dict[str, Any]:
+    """The schema of a successful answer of an operation, named in ``answers``."""
+    name = answers.get((path, method))
     return {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}

@@ -55,6 +55,10 @@ class ItemsView:
             f" AND EXISTS (SELECT 1 FROM {t} WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL)"
         )
         self._known = f"SELECT item_id FROM {i} WHERE item_id IN"
+        self._of_tenant = (
+            f"SELECT i.item_id, i.body FROM {i} i JOIN {t} t ON t.thread_id = i.thread_id"
+            " WHERE i.tenant = %s AND i.deleted_at IS NULL AND t.deleted_at IS NULL AND i.item_id IN"
+        )
 
     def conversation(self, curs: Cursor, tenant: str, thread_id: str) -> dict[str, Any]:
         """This tenant's live conversation (ThreadNotFound)."""
@@ -72,11 +76,17 @@ class ItemsView:
     def known(self, curs: Cursor, item_ids: Sequence[str]) -> set[str]:
         """Which of these ids any item or message of the store has (deleted ones included)."""
         found: set[str] = set()
-        unique = list(dict.fromkeys(item_ids))
-        for start in range(0, len(unique), MAX_IDS_PER_QUERY):
-            chunk = unique[start : start + MAX_IDS_PER_QUERY]
-            curs.execute(self._q(self._known + f" ({', '.join('%s' for _ in chunk)})"), chunk)
+        for chunk in _chunks(item_ids):
+            curs.execute(self._q(self._known + _placeholders(chunk)), chunk)
             found.update(row["item_id"] for row in curs.fetchall())
+        return found
+
+    def of_tenant(self, curs: Cursor, tenant: str, item_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """This tenant's live items of its live conversations with these ids (what an ``item_reference`` names)."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(item_ids):
+            curs.execute(self._q(self._of_tenant + _placeholders(chunk)), [tenant, *chunk])
+            found.update((row["item_id"], render_item(row)) for row in curs.fetchall())
         return found
 
     def page(self, curs: Cursor, tenant: str, thread_id: str, **options: Any) -> Page:
@@ -91,7 +101,7 @@ class ItemsView:
                 if cursor is not None:
                     curs.execute(self.cursor_seq_sql, (cursor, thread_id))
                     if curs.fetchone() is None:
-                        raise UnknownCursor(param, cursor, "item")
+                        raise UnknownCursor(param, cursor, "item", "conversation")
         return query.page(rows)
 
     def page_query(
@@ -132,3 +142,12 @@ def item_in_conversation(row: Any, thread_id: str, item_id: str) -> dict[str, An
     if row["item_id"] is None:
         raise ItemNotFound(item_id)
     return render_item(row)
+
+
+def _chunks(item_ids: Sequence[str]) -> list[list[str]]:
+    unique = list(dict.fromkeys(item_ids))
+    return [unique[start : start + MAX_IDS_PER_QUERY] for start in range(0, len(unique), MAX_IDS_PER_QUERY)]
+
+
+def _placeholders(chunk: Sequence[str]) -> str:
+    return f" ({', '.join('%s' for _ in chunk)})"

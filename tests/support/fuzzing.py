@@ -13,6 +13,7 @@ import httpx
 import pytest
 from hypothesis import strategies as st
 
+from domain.ids import conversation_id
 from tests.support.servers import Server
 
 if TYPE_CHECKING:
@@ -74,18 +75,21 @@ class Ids:
         return cls(http, thread, message, in_progress, foreign)
 
     def substitute(self, case: OpenApiCase) -> str:
-        """Point the case at a real thread, in turn its own or another tenant's, or leave it; say which."""
+        """Point the case at a real thread or conversation, its own or another tenant's, or leave it; say which."""
         params = case.path_parameters or {}
         turn = next(self.turns) % 3
-        if "thread_id" not in params or case.path.endswith("/stream") or turn == 0:  # a live stream never ends
+        key = next((name for name in ("thread_id", "conversation_id") if name in params), None)
+        if key is None or case.path.endswith("/stream") or turn == 0:  # a live stream never ends
             return "generated"
         if turn == 1:
-            params["thread_id"] = self.foreign
+            params[key] = self.foreign
             return "foreign"
         own = self.fresh() if case.method.upper() == "DELETE" else self  # keep the shared ones alive
-        params["thread_id"] = own.thread
+        params[key] = own.thread if key == "thread_id" else conversation_id(own.thread)
         if "message_id" in params:
             params["message_id"] = own.in_progress if case.path.endswith(FINISHING) else own.message
+        if "item_id" in params:
+            params["item_id"] = own.message
         return "own"
 
     def fresh(self) -> Ids:

@@ -1,0 +1,284 @@
+"""Raw HTTP on the Conversations API: error bodies, either id in either API, Idempotency-Key, the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.servers import Server
+
+INVALID_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library"
+    " correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
+)
+CALL = {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"}
+DEEP: Any = []
+for _ in range(300):  # deeper than any JSON encoder of the store goes, shallower than the body parser refuses
+    DEEP = [DEEP]
+
+
+def error(message: str, code: str | None = None, param: str | None = None) -> Any:
+    return {"error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}}
+
+
+@pytest.fixture
+def conv(http: httpx.Client) -> dict[str, str]:
+    """A conversation of tenant alpha with a message and a function call, by its ids."""
+    body = {"items": [{"role": "user", "content": "hi"}, CALL]}
+    conversation = http.post("/v1/conversations", json=body).json()["id"]
+    items = http.get(f"/v1/conversations/{conversation}/items", params={"order": "asc"}).json()["data"]
+    thread = "thread_" + conversation.removeprefix("conv_")
+    return {"c": conversation, "t": thread, "m": items[0]["id"], "f": items[1]["id"]}
+
+
+@pytest.fixture
+def anonymous(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.root, timeout=30) as c:
+        yield c
+
+
+ROUTES = [
+    ("POST", "/v1/conversations"),
+    ("GET", "/v1/conversations/{c}"),
+    ("POST", "/v1/conversations/{c}"),
+    ("DELETE", "/v1/conversations/{c}"),
+    ("POST", "/v1/conversations/{c}/items"),
+    ("GET", "/v1/conversations/{c}/items"),
+    ("GET", "/v1/conversations/{c}/items/{m}"),
+    ("DELETE", "/v1/conversations/{c}/items/{m}"),
+]
+
+
+@pytest.mark.parametrize(("method", "template"), ROUTES)
+def test_no_key_or_an_unknown_key_is_401_before_anything_else(
+    anonymous: httpx.Client, conv: dict[str, str], method: str, template: str
+) -> None:
+    for headers in ({}, {"Authorization": "Bearer sk-test-nope"}):
+        response = anonymous.request(method, template.format(**conv), content=b"{not json", headers=headers)
+        assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_api_key"
+
+
+@pytest.mark.parametrize(("method", "template"), [r for r in ROUTES if r[0] == "POST"])
+def test_bodies_that_are_not_json_objects(http: httpx.Client, conv: dict[str, str], method: str, template: str) -> None:
+    path = template.format(**conv)
+    assert http.post(path, content=b'{"items": [', headers={"Content-Type": "application/json"}).json() == error(
+        INVALID_JSON
+    )
+    assert http.post("/v1/threads", content=b'{"items": [', headers={"Content-Type": "application/json"}).json() == (
+        error(INVALID_JSON)
+    )  # the threads API's answer, the same
+    plain = http.post(path, content=b"{}", headers={"Content-Type": "text/plain"})
+    assert (plain.status_code, plain.json()["error"]["code"]) == (400, "unsupported_content_type")
+    listed = http.post(path, json=[1])
+    assert listed.json() == error(
+        "Invalid type for request body: expected an object, but got an array instead.", "invalid_type"
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "body", "param", "code"),
+    [
+        ("/v1/conversations", {"items": [{"role": "user", "content": "x"}] * 21}, "items", "array_above_max_length"),
+        ("/v1/conversations", {"title": "x"}, "title", "unknown_parameter"),
+        ("/v1/conversations", {"metadata": {"k": 1}}, "metadata.k", "invalid_type"),
+        ("/v1/conversations/{c}", {}, "metadata", "missing_required_parameter"),
+        ("/v1/conversations/{c}/items", {}, "items", "missing_required_parameter"),
+        ("/v1/conversations/{c}/items", {"items": []}, "items", "empty_array"),
+        ("/v1/conversations/{c}/items", {"items": [CALL, {"type": "nope"}]}, "items[1].type", "invalid_value"),
+        (
+            "/v1/conversations/{c}/items",
+            {"items": [CALL, CALL, {"role": "user", "content": [{"type": "input_text", "text": 5}]}]},
+            "items[2].content[0].text",
+            "invalid_type",
+        ),
+        ("/v1/conversations/{c}/items", {"items": [{"role": "critic", "content": "x"}]}, "items[0].role", None),
+        ("/v1/conversations/{c}/items", {"items": [{**CALL, "arguments": 10**30}]}, "items[0].arguments", None),
+        (
+            "/v1/conversations/{c}/items",
+            {
+                "items": [
+                    CALL,
+                    {"type": "function_call_output", "call_id": "c", "output": [[[[[[]]]]]] * 2, "x": 10**30},
+                ]
+            },
+            "items[1].x",
+            "invalid_value",
+        ),
+        (
+            "/v1/conversations",
+            {"items": [{**CALL, "caller": {"deep": DEEP}}]},
+            "items[0].caller.deep" + "[0]" * 62,
+            None,
+        ),
+        ("/v1/conversations/{c}/items", {"items": [{**CALL, "caller": {"n": math.inf}}]}, "items[0].caller.n", None),
+    ],
+)
+def test_a_bad_body_is_400_naming_the_full_parameter(
+    http: httpx.Client, conv: dict[str, str], template: str, body: Any, param: str, code: str | None
+) -> None:
+    response = http.post(
+        template.format(**conv), content=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == param
+    assert code is None or response.json()["error"]["code"] == code
+    assert len(http.get(f"/v1/conversations/{conv['c']}/items").json()["data"]) == 2  # nothing recorded
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"order": "newest"}, "order"),
+        ({"after": "msg_unknown"}, "after"),
+        ({"before": "msg_unknown"}, "before"),
+        ({"item_type": "item_reference"}, "item_type"),
+        ({"after": "x\x00"}, "after"),
+    ],
+)
+def test_list_parameters(http: httpx.Client, conv: dict[str, str], query: Any, param: str) -> None:
+    response = http.get(f"/v1/conversations/{conv['c']}/items", params=query)
+    assert (response.status_code, response.json()["error"]["param"]) == (400, param)
+
+
+def test_list_bounds_and_include_are_accepted(http: httpx.Client, conv: dict[str, str]) -> None:
+    queries: list[dict[str, Any]] = [{"limit": 1}, {"limit": 100}, {"include[]": ["message.input_image.url"]}]
+    for query in queries:
+        assert http.get(f"/v1/conversations/{conv['c']}/items", params=query).status_code == 200
+    message = http.get(f"/v1/conversations/{conv['c']}/items/{conv['m']}", params={"include[]": "x"})
+    assert message.json()["content"] == [{"type": "input_text", "text": "hi"}]
+
+
+def test_missing_foreign_and_deleted_conversations_answer_the_same_404(
+    http: httpx.Client, beta: httpx.Client, conv: dict[str, str]
+) -> None:
+    gone = http.post("/v1/conversations", json={}).json()["id"]
+    http.delete(f"/v1/conversations/{gone}")
+    cases = [(beta, conv["c"]), (http, "conv_" + secrets.token_urlsafe(18)), (http, gone), (http, "nothing")]
+    for method, template in ROUTES[1:]:
+        body: dict[str, Any] = {"items": [CALL]} if template.endswith("/items") else {"metadata": {}}
+        answers = []
+        for client, conversation in cases:
+            path = template.format(c=conversation, m=conv["m"])
+            response = client.request(method, path, json=body if method == "POST" else None)
+            found = response.json()
+            found["error"]["message"] = found["error"]["message"].replace(conversation, "ID")
+            answers.append((response.status_code, found))
+        assert answers == [(404, error("No conversation found with id 'ID'."))] * 4, template
+
+
+def test_unknown_items_and_odd_ids(http: httpx.Client, conv: dict[str, str]) -> None:
+    other = http.post("/v1/conversations", json={"items": [CALL]}).json()["id"]
+    elsewhere = http.get(f"/v1/conversations/{other}/items").json()["data"][0]["id"]
+    for item, sent in (("msg_unknown", "msg_unknown"), (elsewhere, elsewhere), ("msg_\x00", "msg_%00")):
+        for method in ("GET", "DELETE"):
+            response = http.request(method, f"/v1/conversations/{conv['c']}/items/{sent}")
+            assert response.json() == error(f"No item found with id '{item}'."), (method, item)
+    response = http.get("/v1/conversations/conv_%00/items")
+    assert response.json() == error("No conversation found with id 'conv_\x00'.")
+
+
+def test_either_id_in_either_api(http: httpx.Client, conv: dict[str, str]) -> None:
+    c, t = conv["c"], conv["t"]
+    assert http.get(f"/v1/conversations/{t}").json()["id"] == c
+    assert http.get(f"/v1/conversations/{t}/items/{conv['f']}").json()["type"] == "function_call"
+    assert http.get(f"/v1/threads/{c}").json()["id"] == t
+    assert http.post(f"/v1/threads/{c}", json={"metadata": {"via": "threads"}}).json()["metadata"] == {"via": "threads"}
+    assert http.get(f"/v1/conversations/{c}").json()["metadata"] == {"via": "threads"}
+    created = http.post(f"/v1/threads/{c}/messages", json={"role": "user", "content": "by conv id"}).json()
+    assert created["thread_id"] == t
+    listed = http.get(f"/v1/threads/{c}/messages", params={"order": "asc"}).json()  # the fast path's shape
+    assert [m["id"] for m in listed["data"]] == [conv["m"], created["id"]]  # the function call is left out
+    assert http.get(f"/v1/threads/{c}/messages", params={"limit": 1, "after": conv["m"], "order": "asc"}).json()[
+        "data"
+    ] == [http.get(f"/v1/threads/{c}/messages/{created['id']}").json()]
+    missing = "conv_" + secrets.token_urlsafe(18)
+    for path in (f"/v1/threads/{missing}", f"/v1/threads/{missing}/messages", f"/v1/threads/{missing}/messages/m"):
+        assert http.get(path).json() == error(f"No thread found with id '{missing}'."), path
+    posted = http.post(f"/v1/threads/{missing}/messages", json={"role": "user", "content": "x"})
+    assert posted.json() == error(f"No thread found with id '{missing}'.")
+    assert http.delete(f"/v1/threads/{c}").json() == {"id": t, "object": "thread.deleted", "deleted": True}
+    assert http.get(f"/v1/conversations/{c}").status_code == 404
+
+
+def count(http: httpx.Client, conversation: str) -> int:
+    return len(http.get(f"/v1/conversations/{conversation}/items", params={"limit": 100}).json()["data"])
+
+
+def test_idempotency_keys_replay_creates_and_deletes(http: httpx.Client) -> None:
+    key = {"Idempotency-Key": "conv-" + secrets.token_hex(8)}
+    body = {"items": [{"role": "user", "content": "once"}], "metadata": {"a": "1"}}
+    first = http.post("/v1/conversations", json=body, headers=key)
+    again = http.post("/v1/conversations", json=body, headers=key)
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    conversation = first.json()["id"]
+    reused = http.post("/v1/conversations", json={"metadata": {"a": "2"}}, headers=key)
+    assert (reused.status_code, reused.json()["error"]["code"]) == (400, "idempotency_key_reused")
+
+    carried = "fc_" + secrets.token_hex(8)
+    items = {"items": [{**CALL, "id": carried}, {"role": "assistant", "content": "x"}]}
+    key = {"Idempotency-Key": "items-" + secrets.token_hex(8)}
+    first = http.post(f"/v1/conversations/{conversation}/items", json=items, headers=key)
+    again = http.post(f"/v1/conversations/{conversation}/items", json=items, headers=key)  # its id is used now
+    assert first.status_code == again.status_code == 200 and again.json() == first.json()
+    assert first.json()["data"][0]["id"] == carried and count(http, conversation) == 3
+    retried = {"x-stainless-retry-count": "0"}
+    implicit = {"items": [{"type": "reasoning", "id": "rs_" + secrets.token_hex(8), "summary": []}]}
+    first = http.post(f"/v1/conversations/{conversation}/items", json=implicit, headers=retried)
+    again = http.post(
+        f"/v1/conversations/{conversation}/items", json=implicit, headers={"x-stainless-retry-count": "1"}
+    )
+    assert again.json() == first.json() and count(http, conversation) == 4  # the SDK's retry, without a key
+    refused = http.post(f"/v1/conversations/{conversation}/items", json=implicit)
+    assert refused.json()["error"]["param"] == "items[0].id"  # not a retry: a used id
+
+    key = {"Idempotency-Key": "item-delete-" + secrets.token_hex(8)}
+    first = http.delete(f"/v1/conversations/{conversation}/items/{carried}", headers=key)
+    again = http.delete(f"/v1/conversations/{conversation}/items/{carried}", headers=key)
+    assert again.json() == first.json() and first.json()["id"] == conversation and count(http, conversation) == 3
+    key = {"Idempotency-Key": "delete-" + secrets.token_hex(8)}
+    first = http.delete(f"/v1/conversations/{conversation}", headers=key)
+    again = http.delete(f"/v1/conversations/{conversation}", headers=key)
+    assert again.json() == first.json() == {"id": conversation, "object": "conversation.deleted", "deleted": True}
+    assert http.delete(f"/v1/conversations/{conversation}").status_code == 404
+
+
+def test_the_openapi_document_describes_the_conversations_api(http: httpx.Client) -> None:
+    document = http.get("/openapi.json").json()
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    conversation, items = "/v1/conversations/{conversation_id}", "/v1/conversations/{conversation_id}/items"
+    operations = {
+        ("/v1/conversations", "post"): "Conversation",
+        (conversation, "get"): "Conversation",
+        (conversation, "post"): "Conversation",
+        (conversation, "delete"): "ConversationDeleted",
+        (items, "post"): "ConversationItemList",
+        (items, "get"): "ConversationItemList",
+        (items + "/{item_id}", "get"): "ConversationItem",
+        (items + "/{item_id}", "delete"): "Conversation",
+    }
+    for (path, method), answer in operations.items():
+        operation = paths[path][method]
+        assert operation["tags"] == ["conversations"]
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+            "$ref": f"#/components/schemas/{answer}"
+        }
+        assert operation["responses"]["404"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+    bodies = {("/v1/conversations", "post"): "ConversationCreate", (conversation, "post"): "ConversationUpdate"}
+    for (path, method), body in {**bodies, (items, "post"): "ItemsCreate"}.items():
+        schema = paths[path][method]["requestBody"]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": f"#/components/schemas/{body}"} and body in schemas
+    listed = {p["name"] for p in paths[items]["get"]["parameters"]}
+    assert {"limit", "order", "after", "before", "item_type", "include[]"} <= listed
+    assert schemas["ConversationItemList"]["properties"]["data"]["items"] == {
+        "$ref": "#/components/schemas/ConversationItem"
+    }
