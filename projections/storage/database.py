@@ -121,24 +121,30 @@ class Database(ABC):
         now: int,
         *,
         replace: bool = False,
+        keep_since: int | None = None,
     ) -> None:
         """Store the answer to an idempotent request in the caller's transaction.
 
-        A key recorded already raises ``IdempotencyConflict``; with ``replace`` the latest answer wins instead.
+        A key recorded already raises ``IdempotencyConflict``; with ``replace`` the latest answer wins instead,
+        unless it was recorded at ``keep_since`` (Unix seconds) or later: then it raises too.
         """
-        keep = (
-            "UPDATE SET fingerprint = excluded.fingerprint, status_code = excluded.status_code,"
-            " response = excluded.response, created_at = excluded.created_at"
-            if replace
-            else "NOTHING"
-        )
+        params: list[Any] = [tenant, key, fingerprint, status, orjson.dumps(body).decode(), now]
+        keep = "NOTHING"
+        if replace:
+            keep = (
+                "UPDATE SET fingerprint = excluded.fingerprint, status_code = excluded.status_code,"
+                " response = excluded.response, created_at = excluded.created_at"
+            )
+            if keep_since is not None:
+                keep += f" WHERE {IDEMPOTENCY_TABLE}.created_at < %s"
+                params.append(keep_since)
         curs.execute(
             self.dialect.q(
                 f"INSERT INTO {IDEMPOTENCY_TABLE} (tenant, idempotency_key, fingerprint, status_code,"
                 " response, created_at) VALUES (%s, %s, %s, %s, %s, %s)"
                 f" ON CONFLICT (tenant, idempotency_key) DO {keep} RETURNING tenant"
             ),
-            (tenant, key, fingerprint, status, orjson.dumps(body).decode(), now),
+            params,
         )
         if curs.fetchone() is None:
             raise IdempotencyConflict(key)

@@ -25,6 +25,7 @@ class Idempotency:
     key: str
     fingerprint: str
     implicit: bool = False  # no key was sent: the request's fingerprint, kept for a retry window (latest wins)
+    retry: bool = False  # an SDK's retry of an implicit request: an answer recorded within the window is its own
 
 
 @dataclass(frozen=True)

@@ -177,9 +177,11 @@ class Writer(CommandQueue):
                 status, body = command.render(curs)
                 idem = command.idempotency
                 if idem is not None:
-                    self.database.remember_response(
-                        curs, idem.tenant, idem.key, idem.fingerprint, status, body, now, replace=idem.implicit
-                    )
+                    # A retry whose first attempt was recorded meanwhile (it waited here while the retry's own
+                    # look-up found nothing) conflicts, and is answered with that attempt's outcome instead.
+                    keep_since = now - int(self.retry_window) if idem.retry else None
+                    answer = (idem.tenant, idem.key, idem.fingerprint, status, body, now)
+                    self.database.remember_response(curs, *answer, replace=idem.implicit, keep_since=keep_since)
                 command.outcome = Outcome(status, body, idem.fingerprint if idem else None)
 
         return inline
