@@ -46,5 +46,6 @@ class Command:
     execute: Callable[[Thread | None], Thread]
     render: Callable[[Cursor], tuple[int, Any]]
     idempotency: Idempotency | None = None
+    creates: bool = False  # a new thread under a fresh random id: nothing to load before the first attempt
     future: Future[Outcome] = field(default_factory=Future)
     outcome: Outcome | None = None

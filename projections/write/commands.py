@@ -83,7 +83,7 @@ class Commands:
             return thread
 
         render = CreatedRender(render_thread, thread_row)
-        return self._submit(thread_id, self._new(thread_id, create), render, idempotency)
+        return self._submit(thread_id, self._new(thread_id, create), render, idempotency, creates=True)
 
     def modify_thread(
         self,
@@ -222,12 +222,14 @@ class Commands:
         execute: Callable[[Thread | None], Thread],
         render: Render,
         idempotency: Idempotency | None,
+        *,
+        creates: bool = False,
     ) -> Future[Outcome]:
         if not thread_id.startswith(THREAD_PREFIX):
             failed: Future[Outcome] = Future()
             failed.set_exception(ThreadNotFound(thread_id))
             return failed
-        return self.writer.submit(Command(thread_id, execute, render, idempotency))
+        return self.writer.submit(Command(thread_id, execute, render, idempotency, creates=creates))
 
     @staticmethod
     def _owned(aggregate: Thread | None, actor: Actor, thread_id: str) -> Thread:

@@ -50,7 +50,7 @@ class ConversationCommands(Commands):
             body = {"id": public_id, "object": "conversation", "created_at": seconds(event), "metadata": metadata}
             return 200, body
 
-        return self._submit(thread_id, self._new(thread_id, create), render, idempotency)
+        return self._submit(thread_id, self._new(thread_id, create), render, idempotency, creates=True)
 
     def add_items(
         self, actor: Actor, thread_id: str, items: list[NewItem], *, idempotency: Idempotency | None = None

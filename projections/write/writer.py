@@ -79,7 +79,8 @@ class Writer(CommandQueue):
         for command in batch:
             uid = thread_uuid(command.thread_id)
             aggregate = touched.get(uid)
-            if aggregate is None:
+            # A new thread's random id names nothing yet: no reads to find that out (a clash shows at the save).
+            if aggregate is None and not (command.creates and retry):
                 cached = uid in self._threads
                 aggregate = self._threads.load(uid, fresh=False)
                 if not cached:
