@@ -14,7 +14,7 @@ import typer
 from api.cli.transfer import err, opened_store, progress, say
 from domain.errors import DomainError, ThreadNotFound
 from projections.pages import Page
-from projections.write.inventory import Inventory, log_version
+from projections.messages.inventory import Inventory, log_version
 
 if TYPE_CHECKING:
     from projections.store import MessageStore

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from api.cli.import_lines import entry_ids, parse_line
 from api.cli.transfer import BadLine
 from api.errors import APIError
-from projections.write.inventory import Inventory
+from projections.messages.inventory import Inventory
 
 if TYPE_CHECKING:
     from projections.store import MessageStore
