@@ -78,3 +78,41 @@ def keyset(
     sql += f" ORDER BY {key} {'ASC' if scan_ascending else 'DESC'} LIMIT %s"
     params.append(limit + 1)
     return PageQuery(q(sql), params, limit, backwards, render)
+
+
+def by_seq(
+    sql: str,
+    params: Sequence[Any],
+    render: Callable[[Any], dict[str, Any]],
+    cursor_sql: str,
+    thread_id: str,
+    *,
+    limit: int,
+    order: str,
+    after: str | None = None,
+    before: str | None = None,
+    q: Callable[[str], str] = str,
+) -> PageQuery:
+    """A thread's page in its one order (``seq``), the cursors being ids ``cursor_sql`` finds by (id, thread)."""
+    cursor = f"({cursor_sql})"
+    return keyset(
+        sql,
+        params,
+        "seq",
+        render,
+        limit=limit,
+        order=order,
+        after=None if after is None else (cursor, [after, thread_id]),
+        before=None if before is None else (cursor, [before, thread_id]),
+        q=q,
+    )
+
+
+def check_cursors(curs: Any, cursor_sql: str, thread_id: str, options: dict[str, Any], *names: str) -> None:
+    """After an empty page: refuse a cursor that names nothing in the thread (``names``: kind and container)."""
+    for param in ("after", "before"):
+        cursor = options.get(param)
+        if cursor is not None:
+            curs.execute(cursor_sql, (cursor, thread_id))
+            if curs.fetchone() is None:
+                raise UnknownCursor(param, cursor, *names)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -12,25 +12,20 @@ from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.conversations.tables import ITEMS_PROJECTION, ItemsTables
 from projections.storage.batch import Row, RowBatch, Table
-from projections.storage.columns import dumps, seconds
-from projections.storage.events import EventFields
-from projections.storage.positions import record_position
-from projections.storage.sql import Cursor
+from projections.storage.columns import dumps
+from projections.storage.row_projector import Fields, Handler, RowProjector
 
 ITEM_COLUMNS = ("item_id", "thread_id", "tenant", "seq", "type", "body", "created_at", "modified_at", "deleted_at")
 
-Fields = dict[str, Any]
-Handler = Callable[[RowBatch, Fields, int], None]
 
 
-class ItemsProjector:
+class ItemsProjector(RowProjector):
     """Applies thread events to one generation of the items view (same batching as the message view's)."""
 
     def __init__(self, tables: ItemsTables, name: str = ITEMS_PROJECTION) -> None:
         self.tables = tables
-        self.name = name
         self.items = Table(tables.items, ("item_id",), ITEM_COLUMNS)
-        self._handlers: dict[type[Any], Handler] = {
+        handlers: dict[type[Any], Handler] = {
             Thread.MessageCreated: self._message_created,
             Thread.ItemCreated: self._item_created,
             Thread.MessageDeleted: self._deleted,
@@ -39,27 +34,7 @@ class ItemsProjector:
             Thread.MessageCompleted: self._completed,
             Thread.MessageMarkedIncomplete: self._marked_incomplete,
         }
-
-    @property
-    def handles(self) -> frozenset[type[Any]]:
-        """The event classes this projector changes the view for."""
-        return frozenset(self._handlers)
-
-    def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
-        """Apply ``events`` and record ``position`` as the last one applied, in one transaction."""
-        self.apply_fields(curs, ((type(e), vars(e), seconds(e)) for e in events), position, now)
-
-    def apply_fields(self, curs: Cursor, events: Iterable[EventFields], position: int | None, now: int) -> None:
-        """Apply events given as (class, fields, Unix seconds) and record ``position``, in one transaction."""
-        batch = RowBatch(curs, self.tables.dialect)
-        handlers = self._handlers
-        for cls, fields, at in events:
-            handler = handlers.get(cls)
-            if handler is not None:
-                handler(batch, fields, at)
-        batch.flush(curs)
-        if position is not None:
-            record_position(curs, self.tables.dialect, self.name, position, now)
+        super().__init__(tables.dialect, name, handlers)
 
     def _message_created(self, batch: RowBatch, f: Fields, at: int) -> None:
         batch.insert(self.items, item_row(f["message_id"], as_item(f), f, at))

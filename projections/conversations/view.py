@@ -11,7 +11,7 @@ from domain.errors import ItemNotFound, ThreadNotFound
 from domain.ids import conversation_id
 from projections.conversations.tables import ItemsTables
 from projections.messages.tables import ViewTables
-from projections.pages import Page, PageQuery, UnknownCursor, keyset
+from projections.pages import Page, PageQuery, by_seq, check_cursors
 from projections.storage.sql import Cursor
 
 MAX_IDS_PER_QUERY = 500
@@ -96,12 +96,7 @@ class ItemsView:
         rows = curs.fetchall()
         if not rows:  # an empty page: no such conversation, an unknown cursor, or the end of the list
             self.conversation(curs, tenant, thread_id)
-            for param in ("after", "before"):
-                cursor = options.get(param)
-                if cursor is not None:
-                    curs.execute(self.cursor_seq_sql, (cursor, thread_id))
-                    if curs.fetchone() is None:
-                        raise UnknownCursor(param, cursor, "item", "conversation")
+            check_cursors(curs, self.cursor_seq_sql, thread_id, options, "item", "conversation")
         return query.page(rows)
 
     def page_query(
@@ -121,16 +116,16 @@ class ItemsView:
         if item_type is not None:
             sql += " AND type = %s"
             params.append(item_type)
-        cursor = f"({self._cursor_seq})"
-        return keyset(
+        return by_seq(
             sql,
             params,
-            "seq",
             render_item,
+            self._cursor_seq,
+            thread_id,
             limit=limit,
             order=order,
-            after=None if after is None else (cursor, [after, thread_id]),
-            before=None if before is None else (cursor, [before, thread_id]),
+            after=after,
+            before=before,
             q=self._q,
         )
 

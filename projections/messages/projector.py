@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import orjson
@@ -13,9 +13,9 @@ from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.messages.tables import ViewTables
 from projections.storage.batch import Row, RowBatch, Table
-from projections.storage.columns import dumps, seconds
+from projections.storage.columns import dumps
 from projections.storage.events import EventFields
-from projections.storage.positions import record_position
+from projections.storage.row_projector import Fields, Handler, RowProjector
 from projections.storage.sql import Cursor
 
 MESSAGES_PROJECTION = "messages"
@@ -50,26 +50,20 @@ MESSAGE_COLUMNS = (
     "deleted_at",
 )
 
-Fields = dict[str, Any]
-"""An event's attributes as ``vars(event)`` holds them (the time is passed apart, in Unix seconds)."""
-Handler = Callable[[RowBatch, Fields, int], None]
 
 
-class MessagesProjector:
+class MessagesProjector(RowProjector):
     """Applies thread events to one generation of the thread and message views.
 
-    Each handler states row changes on a ``RowBatch`` from an event's fields (``vars(event)``) and
-    its time in Unix seconds: the writer hands it domain events, a rebuild the fields it decodes
-    from stored rows, and both go through the same handlers. The batch folds a whole page of
-    events into few statements (a thread touched by 50 events of the page is written once).
+    Each handler states row changes on a ``RowBatch`` from an event's fields and its time in Unix
+    seconds (see ``RowProjector``): a thread touched by 50 events of a page is written once.
     """
 
     def __init__(self, tables: ViewTables, name: str = MESSAGES_PROJECTION) -> None:
         self.tables = tables
-        self.name = name
         self.threads = Table(tables.threads, ("thread_id",), THREAD_COLUMNS)
         self.messages = Table(tables.messages, ("message_id",), MESSAGE_COLUMNS)
-        self._handlers: dict[type[Any], Handler] = {
+        handlers: dict[type[Any], Handler] = {
             Thread.Created: self._created,
             Thread.Modified: self._modified,
             Thread.Deleted: self._deleted,
@@ -81,42 +75,23 @@ class MessagesProjector:
             Thread.MessageCompleted: self._message_completed,
             Thread.MessageMarkedIncomplete: self._message_marked_incomplete,
         }
-
-    @property
-    def handles(self) -> frozenset[type[Any]]:
-        """The event classes this projector changes the views for."""
-        return frozenset(self._handlers)
-
-    def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
-        """Apply ``events`` and record ``position`` as the last one applied, in one transaction."""
-        self.apply_fields(curs, ((type(e), vars(e), seconds(e)) for e in events), position, now)
-
-    def apply_fields(self, curs: Cursor, events: Iterable[EventFields], position: int | None, now: int) -> None:
-        """Apply events given as (class, fields, Unix seconds) and record ``position``, in one transaction."""
-        self.write(curs, self.fold(curs, events), position, now)
+        super().__init__(tables.dialect, name, handlers)
 
     def fold(self, reads: Cursor, events: Iterable[EventFields]) -> RowBatch:
-        """The row changes of ``events``, in memory (rows they change but do not create are read through ``reads``).
-
-        Every event touches its thread: the thread's ``modified_at`` and ``version`` are its last event's.
-        """
-        batch = RowBatch(reads, self.tables.dialect)
-        handlers = self._handlers
+        """The row changes of ``events``; every event touches its thread (``modified_at``, ``version``: its last's)."""
         touched: dict[str, tuple[int, int]] = {}
-        for cls, fields, at in events:
-            handler = handlers.get(cls)
-            if handler is not None:
-                handler(batch, fields, at)
-                touched[fields["thread_id"]] = (at, fields["originator_version"])
+
+        def touching() -> Iterator[EventFields]:
+            for event in events:
+                fields, at = event[1], event[2]
+                if event[0] in self._handlers:
+                    touched[fields["thread_id"]] = (at, fields["originator_version"])
+                yield event
+
+        batch = super().fold(reads, touching())
         for thread_id, (at, version) in touched.items():
             batch.update(self.threads, (thread_id,), {"modified_at": at, "version": version})
         return batch
-
-    def write(self, curs: Cursor, batch: RowBatch, position: int | None, now: int) -> None:
-        """Write a folded batch and record ``position`` as the last event applied."""
-        batch.flush(curs)
-        if position is not None:
-            record_position(curs, self.tables.dialect, self.name, position, now)
 
     def _created(self, batch: RowBatch, f: Fields, at: int) -> None:
         batch.insert(self.threads, thread_row(f, at))

@@ -9,7 +9,7 @@ import orjson
 
 from domain.errors import MessageNotFound, ThreadNotFound
 from projections.messages.tables import ViewTables
-from projections.pages import Page, PageQuery, UnknownCursor, keyset
+from projections.pages import Page, PageQuery, by_seq, check_cursors
 from projections.storage.sql import Cursor
 
 MESSAGE_COLUMNS = (
@@ -137,8 +137,7 @@ class MessagesView:
         if not rows:
             if self.thread(curs, tenant, thread_id) is None:
                 return None
-            self._seq(curs, thread_id, "after", options.get("after"))
-            self._seq(curs, thread_id, "before", options.get("before"))
+            check_cursors(curs, self.cursor_seq_sql, thread_id, options)
         return query.page(rows)
 
     def page_query(
@@ -158,24 +157,15 @@ class MessagesView:
         if run_id is not None:
             sql += " AND run_id = %s"
             params.append(run_id)
-        cursor = f"({self._cursor_seq_sql})"
-        return keyset(
+        return by_seq(
             sql,
             params,
-            "seq",
             render_message,
+            self._cursor_seq_sql,
+            thread_id,
             limit=limit,
             order=order,
-            after=None if after is None else (cursor, [after, thread_id]),
-            before=None if before is None else (cursor, [before, thread_id]),
+            after=after,
+            before=before,
             q=self._q,
         )
-
-    def _seq(self, curs: Cursor, thread_id: str, param: str, message_id: str | None) -> int | None:
-        if message_id is None:
-            return None
-        curs.execute(self.cursor_seq_sql, (message_id, thread_id))
-        row = curs.fetchone()
-        if row is None:
-            raise UnknownCursor(param, message_id)
-        return int(row["seq"])

@@ -1,0 +1,58 @@
+"""A projector whose handlers state row changes on a ``RowBatch``, one handler per event class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from projections.storage.batch import RowBatch
+from projections.storage.columns import seconds
+from projections.storage.events import EventFields
+from projections.storage.positions import record_position
+from projections.storage.sql import Cursor, Dialect
+
+Fields = dict[str, Any]
+"""An event's attributes as ``vars(event)`` holds them (the time is passed apart, in Unix seconds)."""
+Handler = Callable[[RowBatch, Fields, int], None]
+
+
+class RowProjector:
+    """Applies events through ``handlers`` (event class -> handler) and records its position.
+
+    The writer hands it domain events, a rebuild the fields it decodes from stored rows, and both go
+    through the same handlers; the batch folds a whole page of events into few statements.
+    """
+
+    def __init__(self, dialect: Dialect, name: str, handlers: dict[type[Any], Handler]) -> None:
+        self.dialect = dialect
+        self.name = name
+        self._handlers = handlers
+
+    @property
+    def handles(self) -> frozenset[type[Any]]:
+        """The event classes this projector changes its tables for."""
+        return frozenset(self._handlers)
+
+    def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
+        """Apply ``events`` and record ``position`` as the last one applied, in one transaction."""
+        self.apply_fields(curs, ((type(e), vars(e), seconds(e)) for e in events), position, now)
+
+    def apply_fields(self, curs: Cursor, events: Iterable[EventFields], position: int | None, now: int) -> None:
+        """Apply events given as (class, fields, Unix seconds) and record ``position``, in one transaction."""
+        self.write(curs, self.fold(curs, events), position, now)
+
+    def fold(self, reads: Cursor, events: Iterable[EventFields]) -> RowBatch:
+        """The row changes of ``events``, in memory (rows they change but do not create are read through ``reads``)."""
+        batch = RowBatch(reads, self.dialect)
+        handlers = self._handlers
+        for cls, fields, at in events:
+            handler = handlers.get(cls)
+            if handler is not None:
+                handler(batch, fields, at)
+        return batch
+
+    def write(self, curs: Cursor, batch: RowBatch, position: int | None, now: int) -> None:
+        """Write a folded batch and record ``position`` as the last event applied."""
+        batch.flush(curs)
+        if position is not None:
+            record_position(curs, self.dialect, self.name, position, now)
