@@ -13,8 +13,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from domain.content import apply_delta
-from domain.thread import COMPLETED, INCOMPLETE, Thread
-from projections.history.state import HistoryBatch, State, microseconds
+from domain.states import COMPLETED, INCOMPLETE
+from domain.thread import Thread
+from projections.history.batch import HistoryBatch
+from projections.history.state import State, microseconds
 from projections.history.tables import HISTORY_PROJECTION, HistoryTables
 from projections.storage.columns import seconds
 from projections.storage.positions import record_position

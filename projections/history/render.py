@@ -33,10 +33,15 @@ def rfc3339(us: int) -> str:
     return (EPOCH + timedelta(microseconds=us)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def renders_message(row: Any) -> bool:
+    """Whether an event row shows the message it is joined with (a created or deleted message)."""
+    return bool(row["type"] in _WITH_MESSAGE)
+
+
 def render_event(row: Any) -> dict[str, Any]:
     """The wire form of an event row (joined with the message row it produced, if any)."""
     data = orjson.loads(row["data"])
-    if row["type"] in _WITH_MESSAGE and row["seq"] is not None:
+    if renders_message(row) and row["seq"] is not None:
         data = {**data, "message": render_message(row)}
     return {
         "id": event_id(row["thread_id"], row["version"]),

@@ -18,12 +18,15 @@ class HistoryTables(Generation):
     - ``threads``: one row per state of a thread, valid from the version that produced it;
     - ``messages``: one row per state of a message, valid from one version up to (not including)
       another, the last one open (``valid_to`` NULL); a deleted message's last row has ``deleted`` = 1.
+      Its content is in full while the message has one row, then a shape (``contents.py``);
+    - ``contents``: the latest content of each message with several rows, in chunks (``latest.py``).
     """
 
     TABLES: ClassVar[dict[str, str]] = {
         "events": "history_events",
         "threads": "history_threads",
         "messages": "history_messages",
+        "contents": "history_contents",
     }
     INDEXES: ClassVar[dict[str, Index]] = {
         "_time": Index("events", "thread_id, recorded_us, version"),
@@ -33,6 +36,7 @@ class HistoryTables(Generation):
     events: str = field(init=False, default="")
     threads: str = field(init=False, default="")
     messages: str = field(init=False, default="")
+    contents: str = field(init=False, default="")
 
     def tables_ddl(self) -> list[str]:
         """The event log, and the temporal thread and message rows."""
@@ -77,4 +81,10 @@ class HistoryTables(Generation):
             f" incomplete_at {big},"
             f" incomplete_details {js},"
             " PRIMARY KEY (message_id, valid_from))",
+            f"CREATE TABLE IF NOT EXISTS {self.contents} ("
+            " message_id TEXT NOT NULL,"
+            " chunk INTEGER NOT NULL,"
+            f" since {big} NOT NULL,"
+            " piece TEXT NOT NULL,"
+            " PRIMARY KEY (message_id, chunk))",
         ]

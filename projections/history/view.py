@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from projections.history.render import event_version, render_event, render_version
+from projections.history.latest import LatestContents
+from projections.history.render import event_version, render_event, render_version, renders_message
 from projections.history.state import MESSAGE_FIELDS
 from projections.history.tables import HistoryTables
 from projections.messages.view import render_message, render_thread
-from projections.pages import Page, UnknownCursor, keyset, value
+from projections.pages import Page, PageQuery, UnknownCursor, keyset, value
 from projections.storage.sql import Cursor
 
 _M = ", ".join(f"m.{f} AS {f}" for f in MESSAGE_FIELDS if f not in ("message_id", "thread_id"))
@@ -25,6 +27,7 @@ class HistoryView:
         e, m = tables.events, tables.messages
         self.from_events = f" FROM {e} e LEFT JOIN {m} m ON m.message_id = e.message_id AND m.valid_from = e.version"
         self.from_versions = f" FROM {m} m JOIN {e} e ON e.thread_id = m.thread_id AND e.version = m.valid_from"
+        self.contents = LatestContents(tables)
 
     def _one(self, curs: Cursor, sql: str, params: tuple[Any, ...]) -> Any:
         curs.execute(self.q(sql), params)
@@ -85,7 +88,7 @@ class HistoryView:
         before_seq = self._seq(curs, thread_id, "before", before)
         # Messages created after ``version`` lie above ``seq_high``: bound the scan there, folding the
         # bound into a cursor that already bounds it (two upper bounds make SQLite pick one blindly).
-        sql = f"SELECT {', '.join(MESSAGE_FIELDS)} FROM {self.tables.messages} WHERE thread_id = %s"
+        sql = f"SELECT valid_from, {', '.join(MESSAGE_FIELDS)} FROM {self.tables.messages} WHERE thread_id = %s"
         params: list[Any] = [thread_id]
         if order == "desc" and after_seq is not None:
             after_seq = min(after_seq, seq_high + 1)
@@ -110,8 +113,7 @@ class HistoryView:
             before=value(before_seq),
             q=self.q,
         )
-        curs.execute(query.sql, query.params)
-        return query.page(curs.fetchall())
+        return self._page(curs, query, "valid_from")
 
     def events(
         self,
@@ -147,8 +149,7 @@ class HistoryView:
             before=value(before_v),
             q=self.q,
         )
-        curs.execute(query.sql, query.params)
-        return query.page(curs.fetchall())
+        return self._page(curs, query, "version", renders_message)
 
     def versions(
         self,
@@ -176,8 +177,7 @@ class HistoryView:
             before=value(before_v),
             q=self.q,
         )
-        curs.execute(query.sql, query.params)
-        return query.page(curs.fetchall())
+        return self._page(curs, query, "version")
 
     def has_message(self, curs: Cursor, thread_id: str, message_id: str) -> bool:
         """Whether the message ever existed in this thread."""
@@ -199,8 +199,8 @@ class HistoryView:
             sql += " AND (e.thread_id > %s OR (e.thread_id = %s AND e.version > %s))"
             params += [after[0], after[0], after[1]]
         sql += " ORDER BY e.thread_id, e.version LIMIT %s"
-        curs.execute(self.q(sql), [*params, limit])
-        return [render_event(row) for row in curs.fetchall()]
+        query = PageQuery(self.q(sql), [*params, limit], limit, False, render_event)
+        return self._page(curs, query, "version", renders_message).data
 
     def count(self, curs: Cursor, *, tenant: str | None, since_us: int | None) -> int:
         """How many events ``export_page`` walks through."""
@@ -220,6 +220,14 @@ class HistoryView:
             sql += " AND e.recorded_us >= %s"
             params.append(since_us)
         return sql, params
+
+    def _page(self, curs: Cursor, query: PageQuery, at: str, needed: Callable[[Any], bool] | None = None) -> Page:
+        """Run a page query and render its rows, their contents expanded (see ``contents.py``)."""
+        while True:  # read again only if a change that rewrote shapes committed in between (none exists today)
+            curs.execute(query.sql, query.params)
+            rows = self.contents.resolve(curs, curs.fetchall(), at=at, needed=needed)
+            if rows is not None:
+                return query.page(rows)
 
     def _seq(self, curs: Cursor, thread_id: str, param: str, message_id: str | None) -> int | None:
         if message_id is None:
