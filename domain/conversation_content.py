@@ -21,6 +21,20 @@ def appears_in_threads(item: dict[str, Any]) -> bool:
     return item.get("type") == "message" and item.get("role") in THREAD_ROLES
 
 
+def message_fields(item_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A user or assistant message item as the fields of the thread message it is (``MessageCreated``'s)."""
+    return {
+        "message_id": item_id,
+        "role": item["role"],
+        "content": item_to_message_content(item.get("content") or []),
+        "attachments": [],
+        "metadata": {},
+        "assistant_id": None,
+        "run_id": None,
+        "status": item.get("status") or "completed",
+    }
+
+
 def text_part(role: str, text: str) -> dict[str, Any]:
     """An item's text part: ``output_text`` for the assistant, ``input_text`` for every other role."""
     if role == "assistant":

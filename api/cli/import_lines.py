@@ -16,9 +16,8 @@ from api.conversations.items import parse_items
 from api.errors import APIError
 from api.schemas import ToolResources, check_metadata
 from api.validation import describe_validation_error, invalid, kind_of, missing_parameter, unknown_parameter
-from domain.conversation_content import appears_in_threads
+from domain.conversation_content import appears_in_threads, message_fields
 from domain.ids import canonical_thread_id
-from projections.messages.projector import item_as_message
 from projections.write.imports import Entry, ImportedItem, ImportedMessage, ImportedThread
 
 LINE_KEYS = ("object", "id", "created_at", "metadata", "tool_resources", "tenant", "messages", "items")
@@ -168,7 +167,7 @@ def _pair(message: SavedMessage, item_id: str, item: dict[str, Any], where: str,
     """The one message both forms describe, recorded the way that reproduces both."""
     if message.as_item() == item:
         return message.imported()  # recorded as a thread message: its item follows from it
-    shown = item_as_message({"item": item, "item_id": item_id})
+    shown = message_fields(item_id, item)
     mine = vars(message.message)
     if all(shown[key] == mine[key] for key in ("role", "content", "attachments", "assistant_id", "run_id", "status")):
         # Recorded as an item (its message follows from it), its metadata set after; in progress first if it ended.

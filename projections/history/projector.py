@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from domain.content import apply_delta
+from domain.conversation_content import appears_in_threads, message_fields
 from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.history.batch import HistoryBatch
@@ -35,6 +37,8 @@ EVENT_TYPES: dict[type[Any], str] = {
     Thread.MessageDeltaAppended: "thread.message.delta",
     Thread.MessageCompleted: "thread.message.completed",
     Thread.MessageMarkedIncomplete: "thread.message.incomplete",
+    Thread.ItemCreated: "conversation.item.created",
+    Thread.ItemDeleted: "conversation.item.deleted",
 }
 # Attributes every event has; the rest of an unknown event's attributes are its data.
 _COMMON = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "thread_id", "actor"})
@@ -97,6 +101,7 @@ class HistoryProjector:
             Thread.Created: self._created,
             Thread.Deleted: self._deleted,
             Thread.MessageCreated: self._message_created,
+            Thread.ItemCreated: self._item_created,
             Thread.MessageDeleted: self._message_deleted,
         }
         self._handlers.update(dict.fromkeys(THREAD_CHANGES, self._thread_changed))
@@ -115,7 +120,7 @@ class HistoryProjector:
                 continue
             data = self._handlers.get(type(e), _other)(batch, e)
             actor = getattr(e, "actor", None) or {}
-            message_id = getattr(e, "message_id", None)
+            message_id = getattr(e, "message_id", None) or getattr(e, "item_id", None)
             batch.record_event(
                 e.thread_id, e.originator_version, event_type(e), message_id, actor, microseconds(e.timestamp), data
             )
@@ -167,6 +172,15 @@ class HistoryProjector:
         }
         batch.put_message(e.message_id, e.originator_version, message, deleted=False)
         return {}  # the message itself is rendered from the row this event opened
+
+    @staticmethod
+    def _item_created(batch: HistoryBatch, e: Any) -> dict[str, Any]:
+        """An item: its fields; a message the Threads API shows has versions like any thread message."""
+        batch.allocate_seq(e.thread_id, e.seq)
+        if appears_in_threads(e.item):
+            fields = {**vars(e), **message_fields(e.item_id, e.item)}
+            HistoryProjector._message_created(batch, SimpleNamespace(**fields))
+        return {"item": {"id": e.item_id, **e.item}}
 
     @staticmethod
     def _message_changed(batch: HistoryBatch, e: Any) -> dict[str, Any]:

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from domain.conversation_content import appears_in_threads
+from domain.conversation_content import appears_in_threads, message_fields
 from domain.errors import ThreadNotFound
 from domain.ids import THREAD_PREFIX, thread_uuid
 from domain.states import IN_PROGRESS
 from domain.thread import Thread
-from projections.messages.projector import item_as_message
 from projections.messages.tables import ViewTables
 from projections.messages.view import MESSAGE_COLUMNS, render_message, render_thread
 from projections.storage.columns import seconds
@@ -39,8 +38,7 @@ def item_created(e: Any) -> tuple[StreamEvent, ...]:
     created: tuple[StreamEvent, ...] = (("conversation.item.created", {"id": e.item_id, **e.item}),)
     if not appears_in_threads(e.item):
         return created
-    fields = item_as_message(vars(e))
-    message = message_as_created(SimpleNamespace(**fields))
+    message = message_as_created(SimpleNamespace(**vars(e), **message_fields(e.item_id, e.item)))
     return (("thread.message.created", message), *created)
 
 

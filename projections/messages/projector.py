@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from domain.content import apply_delta
-from domain.conversation_content import appears_in_threads, item_to_message_content
+from domain.conversation_content import appears_in_threads, message_fields
 from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.messages.tables import ViewTables
@@ -114,7 +114,7 @@ class MessagesProjector(RowProjector):
     def _item_created(self, batch: RowBatch, f: Fields, at: int) -> None:
         item = f["item"]
         if appears_in_threads(item):  # a user or assistant message; every other item has no Assistants form
-            batch.insert(self.messages, message_row(item_as_message(f), at))
+            batch.insert(self.messages, message_row({**f, **message_fields(f['item_id'], f['item'])}, at))
 
     def _message_modified(self, batch: RowBatch, f: Fields, at: int) -> None:
         if f["metadata"] is not None:
@@ -153,22 +153,6 @@ def thread_row(f: Fields, at: int) -> Row:
         "modified_at": at,
         "deleted_at": None,
         "version": f["originator_version"],
-    }
-
-
-def item_as_message(f: Fields) -> Fields:
-    """A message item (``Thread.ItemCreated``'s fields) as a ``Thread.MessageCreated`` event's fields."""
-    item = f["item"]
-    return {
-        **f,
-        "message_id": f["item_id"],
-        "role": item["role"],
-        "content": item_to_message_content(item.get("content") or []),
-        "attachments": [],
-        "metadata": {},
-        "assistant_id": None,
-        "run_id": None,
-        "status": item.get("status") or COMPLETED,
     }
 
 
