@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 Bound = tuple[str, Sequence[Any]]
 """A cursor as SQL: an expression and its parameters, a value (``("%s", [7])``) or a subquery."""
+
+
+class Window(TypedDict, total=False):
+    """What a list request asks for: how many, in which order, between which cursors (ids of the list)."""
+
+    limit: Required[int]
+    order: Required[str]
+    after: str | None
+    before: str | None
 
 
 class UnknownCursor(Exception):
@@ -86,22 +95,19 @@ def by_seq(
     render: Callable[[Any], dict[str, Any]],
     cursor_sql: str,
     thread_id: str,
-    *,
-    limit: int,
-    order: str,
-    after: str | None = None,
-    before: str | None = None,
-    q: Callable[[str], str] = str,
+    q: Callable[[str], str],
+    **window: Unpack[Window],
 ) -> PageQuery:
     """A thread's page in its one order (``seq``), the cursors being ids ``cursor_sql`` finds by (id, thread)."""
     cursor = f"({cursor_sql})"
+    after, before = window.get("after"), window.get("before")
     return keyset(
         sql,
         params,
         "seq",
         render,
-        limit=limit,
-        order=order,
+        limit=window["limit"],
+        order=window["order"],
         after=None if after is None else (cursor, [after, thread_id]),
         before=None if before is None else (cursor, [before, thread_id]),
         q=q,

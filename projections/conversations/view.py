@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import orjson
 
@@ -11,7 +11,7 @@ from domain.errors import ItemNotFound, ThreadNotFound
 from domain.ids import conversation_id
 from projections.conversations.tables import ItemsTables
 from projections.messages.tables import ViewTables
-from projections.pages import Page, PageQuery, by_seq, check_cursors
+from projections.pages import Page, PageQuery, Window, by_seq, check_cursors
 from projections.storage.sql import Cursor
 
 MAX_IDS_PER_QUERY = 500
@@ -100,15 +100,7 @@ class ItemsView:
         return query.page(rows)
 
     def page_query(
-        self,
-        tenant: str,
-        thread_id: str,
-        *,
-        limit: int,
-        order: str,
-        after: str | None = None,
-        before: str | None = None,
-        item_type: str | None = None,
+        self, tenant: str, thread_id: str, *, item_type: str | None = None, **window: Unpack[Window]
     ) -> PageQuery:
         """The statement of one page; ``after``/``before`` follow the list's order; ``item_type`` filters."""
         sql = self._page
@@ -116,18 +108,7 @@ class ItemsView:
         if item_type is not None:
             sql += " AND type = %s"
             params.append(item_type)
-        return by_seq(
-            sql,
-            params,
-            render_item,
-            self._cursor_seq,
-            thread_id,
-            limit=limit,
-            order=order,
-            after=after,
-            before=before,
-            q=self._q,
-        )
+        return by_seq(sql, params, render_item, self._cursor_seq, thread_id, self._q, **window)
 
 
 def item_in_conversation(row: Any, thread_id: str, item_id: str) -> dict[str, Any]:

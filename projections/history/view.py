@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 from projections.history.latest import LatestContents
 from projections.history.render import event_version, render_event, render_version, renders_message
 from projections.history.state import MESSAGE_FIELDS
 from projections.history.tables import HistoryTables
 from projections.messages.view import render_message, render_thread
-from projections.pages import Page, PageQuery, UnknownCursor, keyset, value
+from projections.pages import Page, PageQuery, UnknownCursor, Window, keyset, value
 from projections.storage.sql import Cursor
 
 _M = ", ".join(f"m.{f} AS {f}" for f in MESSAGE_FIELDS if f not in ("message_id", "thread_id"))
@@ -77,15 +77,13 @@ class HistoryView:
         version: int,
         seq_high: int,
         *,
-        limit: int,
-        order: str,
-        after: str | None = None,
-        before: str | None = None,
         run_id: str | None = None,
+        **window: Unpack[Window],
     ) -> Page:
         """A keyset page of the messages live at ``version``; only messages created by then are scanned."""
-        after_seq = self._seq(curs, thread_id, "after", after)
-        before_seq = self._seq(curs, thread_id, "before", before)
+        order = window["order"]
+        after_seq = self._seq(curs, thread_id, "after", window.get("after"))
+        before_seq = self._seq(curs, thread_id, "before", window.get("before"))
         # Messages created after ``version`` lie above ``seq_high``: bound the scan there, folding the
         # bound into a cursor that already bounds it (two upper bounds make SQLite pick one blindly).
         sql = f"SELECT valid_from, {', '.join(MESSAGE_FIELDS)} FROM {self.tables.messages} WHERE thread_id = %s"
@@ -102,17 +100,7 @@ class HistoryView:
         if run_id is not None:
             sql += " AND run_id = %s"
             params.append(run_id)
-        query = keyset(
-            sql,
-            params,
-            "seq",
-            render_message,
-            limit=limit,
-            order=order,
-            after=value(after_seq),
-            before=value(before_seq),
-            q=self.q,
-        )
+        query = self._keyset(sql, params, "seq", render_message, window, after_seq, before_seq)
         return self._page(curs, query, "valid_from")
 
     def events(
@@ -120,12 +108,9 @@ class HistoryView:
         curs: Cursor,
         thread_id: str,
         *,
-        limit: int,
-        order: str,
-        after: str | None = None,
-        before: str | None = None,
         message_id: str | None = None,
         type: str | None = None,
+        **window: Unpack[Window],
     ) -> Page:
         """A keyset page of a thread's events, by version."""
         sql = f"SELECT {_E}, {_M}{self.from_events} WHERE e.thread_id = %s"
@@ -136,19 +121,8 @@ class HistoryView:
         if type is not None:
             sql += " AND e.type = %s"
             params.append(type)
-        after_v = self._version(curs, thread_id, "after", after)
-        before_v = self._version(curs, thread_id, "before", before)
-        query = keyset(
-            sql,
-            params,
-            "e.version",
-            render_event,
-            limit=limit,
-            order=order,
-            after=value(after_v),
-            before=value(before_v),
-            q=self.q,
-        )
+        bounds = self._versions(curs, thread_id, window)
+        query = self._keyset(sql, params, "e.version", render_event, window, *bounds)
         return self._page(curs, query, "version", renders_message)
 
     def versions(
@@ -156,28 +130,33 @@ class HistoryView:
         curs: Cursor,
         thread_id: str,
         message_id: str,
-        *,
-        limit: int,
-        order: str,
-        after: str | None = None,
-        before: str | None = None,
+        **window: Unpack[Window],
     ) -> Page:
         """A keyset page of a message's versions: one per event that changed it."""
         sql = f"SELECT {_E}, {_M}{self.from_versions} WHERE m.message_id = %s AND m.thread_id = %s"
-        after_v = self._version(curs, thread_id, "after", after)
-        before_v = self._version(curs, thread_id, "before", before)
-        query = keyset(
-            sql,
-            [message_id, thread_id],
-            "m.valid_from",
-            render_version,
-            limit=limit,
-            order=order,
-            after=value(after_v),
-            before=value(before_v),
-            q=self.q,
-        )
+        bounds = self._versions(curs, thread_id, window)
+        query = self._keyset(sql, [message_id, thread_id], "m.valid_from", render_version, window, *bounds)
         return self._page(curs, query, "version")
+
+    def _keyset(
+        self,
+        sql: str,
+        params: list[Any],
+        key: str,
+        render: Callable[[Any], dict[str, Any]],
+        window: Window,
+        after: int | None,
+        before: int | None,
+    ) -> PageQuery:
+        limit, order = window["limit"], window["order"]
+        return keyset(
+            sql, params, key, render, limit=limit, order=order, after=value(after), before=value(before), q=self.q
+        )
+
+    def _versions(self, curs: Cursor, thread_id: str, window: Window) -> tuple[int | None, int | None]:
+        """The versions the window's event ids name (UnknownCursor for an id that names no event of the thread)."""
+        after = self._version(curs, thread_id, "after", window.get("after"))
+        return after, self._version(curs, thread_id, "before", window.get("before"))
 
     def has_message(self, curs: Cursor, thread_id: str, message_id: str) -> bool:
         """Whether the message ever existed in this thread."""

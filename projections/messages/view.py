@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import orjson
 
 from domain.errors import MessageNotFound, ThreadNotFound
 from projections.messages.tables import ViewTables
-from projections.pages import Page, PageQuery, by_seq, check_cursors
+from projections.pages import Page, PageQuery, Window, by_seq, check_cursors
 from projections.storage.sql import Cursor
 
 MESSAGE_COLUMNS = (
@@ -141,15 +141,7 @@ class MessagesView:
         return query.page(rows)
 
     def page_query(
-        self,
-        tenant: str,
-        thread_id: str,
-        *,
-        limit: int,
-        order: str,
-        after: str | None = None,
-        before: str | None = None,
-        run_id: str | None = None,
+        self, tenant: str, thread_id: str, *, run_id: str | None = None, **window: Unpack[Window]
     ) -> PageQuery:
         """The statement of ``page`` (for a caller that runs it elsewhere, on an async connection say)."""
         sql = self._page + self._live_thread
@@ -157,15 +149,4 @@ class MessagesView:
         if run_id is not None:
             sql += " AND run_id = %s"
             params.append(run_id)
-        return by_seq(
-            sql,
-            params,
-            render_message,
-            self._cursor_seq_sql,
-            thread_id,
-            limit=limit,
-            order=order,
-            after=after,
-            before=before,
-            q=self._q,
-        )
+        return by_seq(sql, params, render_message, self._cursor_seq_sql, thread_id, self._q, **window)
