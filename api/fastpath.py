@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import Principal
 from api.errors import error_response, from_exception
-from api.lists import plain_list_params
+from api.lists import ListWindow, plain_list_params
 from api.request_text import SURROGATE_ESCAPE
 from api.routes import messages
 from api.runtime import AuthoredMessageCreate
@@ -72,7 +72,8 @@ class FastPath:
             params = plain_list_params(scope["query_string"], LIST_PARAMS, PLAIN_VALUE)
             if params is None:
                 return False
-            call = messages.list_messages(thread_id, principal, store, **params)
+            run_id = params.pop("run_id", None)
+            call = messages.list_messages(thread_id, principal, store, ListWindow(**params), run_id)
             template = messages.router.prefix
         elif message_id is None and not scope["query_string"]:
             body = await _body(scope, receive)

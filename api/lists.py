@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import parse_qsl
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from api.responses import JSONBody
 from projections.pages import Page
@@ -31,6 +32,23 @@ def list_body(page: Page, key: str = "id") -> JSONBody:
             "has_more": page.has_more,
         }
     )
+
+
+@dataclass
+class ListWindow:
+    """The list parameters every paginated route takes (a dependency: one declaration for all of them)."""
+
+    limit: Limit = DEFAULT_LIMIT
+    order: Order = "desc"
+    after: Cursor = None
+    before: Cursor = None
+
+    def options(self, **filters: str | None) -> dict[str, Any]:
+        """The read's page options, these filters included (see ``page_options``)."""
+        return page_options(self.limit, self.order, self.after, self.before, **filters)
+
+
+WindowDep = Annotated[ListWindow, Depends()]
 
 
 def page_options(

@@ -14,7 +14,7 @@ from starlette.types import Scope
 
 from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError
-from api.lists import Cursor, Limit, Order, list_body, page_options
+from api.lists import Cursor, WindowDep, list_body
 from api.responses import JSONBody
 from projections.history.queries import PointInTime, instant_us
 
@@ -66,10 +66,7 @@ async def list_events(
     thread_id: str,
     principal: PrincipalDep,
     store: StoreDep,
-    limit: Limit = 20,
-    order: Order = "desc",
-    after: Cursor = None,
-    before: Cursor = None,
+    window: WindowDep,
     message_id: Annotated[str | None, Query(description="Only the events of this message.")] = None,
     type: Annotated[str | None, Query(description="Only events of this type, e.g. thread.message.deleted.")] = None,
 ) -> JSONBody:
@@ -78,7 +75,7 @@ async def list_events(
         store.history.events,
         principal.tenant,
         thread_id,
-        **page_options(limit, order, after, before, message_id=message_id, type=type),
+        **window.options(message_id=message_id, type=type),
     )
     return list_body(page)
 
@@ -89,10 +86,7 @@ async def list_versions(
     message_id: str,
     principal: PrincipalDep,
     store: StoreDep,
-    limit: Limit = 20,
-    order: Order = "desc",
-    after: Cursor = None,
-    before: Cursor = None,
+    window: WindowDep,
 ) -> JSONBody:
     """The message as each of its events left it, with the event's id, time and actor; deletion included."""
     page = await answer(
@@ -100,7 +94,7 @@ async def list_versions(
         principal.tenant,
         thread_id,
         message_id,
-        **page_options(limit, order, after, before),
+        **window.options(),
     )
     return list_body(page, "event_id")
 
@@ -119,12 +113,9 @@ async def list_messages_at(
     thread_id: str,
     principal: PrincipalDep,
     store: StoreDep,
+    window: WindowDep,
     as_of: AsOf = None,
     version: Version = None,
-    limit: Limit = 20,
-    order: Order = "desc",
-    after: Cursor = None,
-    before: Cursor = None,
     run_id: Cursor = None,
 ) -> JSONBody:
     """The thread's messages as they were at ``as_of`` or at ``version``, with the usual pagination."""
@@ -134,7 +125,7 @@ async def list_messages_at(
         principal.tenant,
         thread_id,
         at,
-        **page_options(limit, order, after, before, run_id=run_id),
+        **window.options(run_id=run_id),
     )
     return list_body(page)
 

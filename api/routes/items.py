@@ -10,7 +10,7 @@ from api.conversations.bodies import parse_items_create
 from api.conversations.fields import check_choice
 from api.conversations.items import ITEM_TYPE_NAMES
 from api.deps import PrincipalDep, StoreDep, in_thread
-from api.lists import DEFAULT_LIMIT, Cursor, Limit, Order, list_body, page_options
+from api.lists import WindowDep, list_body
 from api.responses import JSONBody
 from api.routes.conversations import RawJSON, json_document, new_items
 from api.writes import write
@@ -52,17 +52,14 @@ async def list_items(
     conversation_id: str,
     principal: PrincipalDep,
     store: StoreDep,
-    limit: Limit = DEFAULT_LIMIT,
-    order: Order = "desc",
-    after: Cursor = None,
-    before: Cursor = None,
+    window: WindowDep,
     item_type: ItemType = None,
     include: Include = None,
 ) -> JSONBody:
     """List a conversation's items, newest first by default, with cursor pagination (``before``: extension)."""
     if item_type:
         check_choice(item_type, STORED_TYPES, "item_type")
-    options = page_options(limit, order, after, before, item_type=item_type)
+    options = window.options(item_type=item_type)
     page = await in_thread(store.item_page, principal.tenant, canonical_thread_id(conversation_id), **options)
     return list_body(page)
 

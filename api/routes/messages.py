@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Request
 
 from api.deps import PrincipalDep, StoreDep, in_thread
-from api.lists import DEFAULT_LIMIT, Cursor, Limit, Order, list_body, page_options
+from api.lists import Cursor, WindowDep, list_body
 from api.responses import JSONBody
 from api.runtime import AuthoredMessageCreate, authored_message
 from api.schemas import MessageModify
@@ -28,14 +28,11 @@ async def list_messages(
     thread_id: str,
     principal: PrincipalDep,
     store: StoreDep,
-    limit: Limit = DEFAULT_LIMIT,
-    order: Order = "desc",
-    after: Cursor = None,
-    before: Cursor = None,
+    window: WindowDep,
     run_id: Cursor = None,
 ) -> JSONBody:
     """List a thread's messages, newest first by default, with cursor pagination."""
-    options = page_options(limit, order, after, before, run_id=run_id)
+    options = window.options(run_id=run_id)
     reads = store.async_reads
     if reads is not None:
         page = await reads.page(principal.tenant, thread_id, **options)
