@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.support import waiting
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.servers import Server, StartServer
 
 ALPHA = {"Authorization": "Bearer sk-test-alpha"}
+seconds_until = partial(waiting.seconds_until, not_yet=(httpx.HTTPError,))  # a failure to ask is not yet
 
 
 def ready(server: Server) -> httpx.Response:
     return httpx.get(server.root + "/readyz", timeout=30)
-
-
-def seconds_until(condition: Callable[[], bool], what: str, timeout: float = 60) -> float:
-    """Wait for ``condition`` (a failure to ask counts as not yet); return the seconds it took."""
-    start = time.monotonic()
-    while True:
-        try:
-            if condition():
-                return time.monotonic() - start
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() - start < timeout, f"gave up waiting: {what}"
-        time.sleep(0.05)
 
 
 def test_readyz_reports_the_worker_and_how_long_since_each_projection_moved(server: Server) -> None:

@@ -16,7 +16,8 @@ from domain.ids import key_identifier
 from projections.analytics.projector import ANALYTICS_PROJECTION, AnalyticsProjector
 from projections.runners.heartbeat import RETRYING
 from projections.runners.worker import ProjectionWorker
-from projections.store import MessageStore, NewMessage
+from projections.store import MessageStore
+from tests.support.threads import write_thread
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 
@@ -24,15 +25,6 @@ ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 def run(store: MessageStore, *args: str) -> Result:
     return CliRunner().invoke(cli, list(args), env={"MSGSTORE_DATABASE_URL": store.database.url})
 
-
-def write(store: MessageStore, messages: int) -> None:
-    thread_id = store.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result(30).body["id"]
-    content = [{"type": "text", "text": {"value": "hello", "annotations": []}}]
-    futures = [
-        store.create_message(ALPHA, thread_id, NewMessage(role="user", content=content)) for _ in range(messages)
-    ]
-    for future in futures:
-        future.result(30)
 
 
 @contextmanager
@@ -56,7 +48,7 @@ def analytics_of(result: Result) -> dict[str, Any]:
 
 
 def test_status_shows_the_workers_state_and_last_error(fresh: MessageStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(fresh, 3)
+    write_thread(fresh, ALPHA, 3)
     never = analytics_of(run(fresh, "projections", "status", "--json"))
     assert (never["runner"], never["lag_events"], never["seconds_since_batch"]) == ("never ran", 4, None)
     assert "No projection worker has run" in run(fresh, "projections", "status").output
@@ -82,10 +74,10 @@ def test_status_shows_the_workers_state_and_last_error(fresh: MessageStore, monk
 
 
 def test_verify_fails_while_the_projection_is_behind_the_log_and_passes_once_caught_up(fresh: MessageStore) -> None:
-    write(fresh, 3)
+    write_thread(fresh, ALPHA, 3)
     worker = ProjectionWorker(fresh.database, fresh.app, fresh.signal)
     worker.catch_up()
-    write(fresh, 2)  # recorded after the worker's last batch, and no worker runs
+    write_thread(fresh, ALPHA, 2)  # recorded after the worker's last batch, and no worker runs
     behind = run(fresh, "projections", "verify", ANALYTICS_PROJECTION, "--patience", "0.3")
     assert behind.exit_code == 1
     said = " ".join(behind.output.split())

@@ -25,21 +25,12 @@ from projections.runners.worker import ProjectionWorker
 from projections.storage import locks
 from projections.storage.locks import HeldLock
 from projections.storage.positions import read_position
-from projections.store import MessageStore, NewMessage
+from projections.store import MessageStore
+from tests.support.threads import write_thread
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 ANALYTICS = projection(ANALYTICS_PROJECTION)
 
-
-def write(store: MessageStore, messages: int) -> None:
-    """A thread with ``messages`` messages."""
-    thread_id = store.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result(30).body["id"]
-    content = [{"type": "text", "text": {"value": "hello", "annotations": []}}]
-    futures = [
-        store.create_message(ALPHA, thread_id, NewMessage(role="user", content=content)) for _ in range(messages)
-    ]
-    for future in futures:
-        future.result(30)
 
 
 def caught_up(store: MessageStore) -> bool:
@@ -111,11 +102,11 @@ def test_the_worker_keeps_running_through_an_outage_and_catches_up_after_it(
     worker = ProjectionWorker(fresh.database, fresh.app, fresh.signal, batch=5)
     outage = Unreachable(backend, worker, monkeypatch)
     with running(worker) as thread:
-        write(fresh, 5)
+        write_thread(fresh, ALPHA, 5)
         eventually(lambda: caught_up(fresh), "the worker catches up")
         outage.down = True
         eventually(lambda: worker.state == RETRYING, "the worker notices")
-        write(fresh, 10)  # recorded meanwhile: the writer does not need the worker
+        write_thread(fresh, ALPHA, 10)  # recorded meanwhile: the writer does not need the worker
         time.sleep(1.0)
         assert thread.is_alive() and not caught_up(fresh)
         outage.down = False
@@ -138,7 +129,7 @@ def test_a_failing_projector_shows_as_retrying_with_its_error_then_running_again
 
     monkeypatch.setattr(AnalyticsProjector, "apply", broken)
     with running(worker):
-        write(fresh, 2)
+        write_thread(fresh, ALPHA, 2)
         # Recorded where every process reads it: the database answers, only the projector fails.
         eventually(lambda: fresh.readiness()["worker"]["state"] == RETRYING, "the heartbeat says retrying")
         report = fresh.readiness()
@@ -158,7 +149,7 @@ def test_a_failing_projector_shows_as_retrying_with_its_error_then_running_again
 
 
 def test_readiness_fails_while_a_projection_the_api_serves_is_stalled(fresh: MessageStore) -> None:
-    write(fresh, 2)
+    write_thread(fresh, ALPHA, 2)
     report = readiness(fresh.database, fresh.app, stall_seconds=60)
     assert report["ready"] is True and report["stalled"] == []  # behind, but only just
     assert report["worker"] == {"state": "never ran"}

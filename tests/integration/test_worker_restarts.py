@@ -10,8 +10,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,25 +27,24 @@ from projections.runners.rebuild import verify
 from projections.runners.status import projection_status
 from projections.runners.worker import ProjectionWorker
 from projections.storage.positions import read_position
-from projections.store import MessageStore, NewMessage
+from projections.store import MessageStore
+from tests.support import waiting
 from tests.support.private_postgres import PrivatePostgres
+from tests.support.threads import write_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
+seconds_until = partial(waiting.seconds_until, timeout=30)  # every wait here gives up after 30 s
 RESUMES_WITHIN = 10.0  # seconds from the restart: the longest backoff (5 s) and a stale connection or two
 
 
 def write(store: MessageStore, messages: int, within: float = 30) -> None:
     """A thread with ``messages`` messages; a write refused while the database comes back is tried again."""
     deadline = time.monotonic() + within
-    content = [{"type": "text", "text": {"value": "hello", "annotations": []}}]
     while True:
         try:
-            created = store.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result(30)
-            new = NewMessage(role="user", content=content)
-            for future in [store.create_message(ALPHA, created.body["id"], new) for _ in range(messages)]:
-                future.result(30)
+            write_thread(store, ALPHA, messages)
             return
         except Exception:  # how writes fare during an outage is not this test's subject
             if time.monotonic() > deadline:
@@ -59,19 +59,6 @@ def position(store: MessageStore) -> int:
 
 def head(store: MessageStore) -> int:
     return int(store.app.recorder.max_notification_id() or 0)
-
-
-def seconds_until(condition: Callable[[], bool], what: str, timeout: float = 30) -> float:
-    """Wait for ``condition`` (failures to ask count as not yet); return the seconds it took."""
-    start = time.monotonic()
-    while True:
-        try:
-            if condition():
-                return time.monotonic() - start
-        except Exception:
-            pass
-        assert time.monotonic() - start < timeout, f"gave up waiting: {what}"
-        time.sleep(0.05)
 
 
 def events(lines: list[str], name: str) -> list[dict[str, Any]]:
