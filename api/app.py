@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import keyring_for
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.fastpath import FastPath, route_templates
 from api.metrics import RequestMetrics, observe_batch
@@ -19,6 +20,7 @@ from api.request_text import check_request_text
 from api.responses import JSONBody
 from api.routes import analytics, conversations, history, items, messages, metrics, runtime, stream, threads
 from api.settings import Settings
+from api.unserved import UnservedPaths
 from api.worker import start_in_process_worker
 from projections.messages.async_reads import async_reads_for
 from projections.store import MessageStore
@@ -72,10 +74,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         strict_content_type=False,  # a JSON body without a Content-Type header is read as JSON
         dependencies=[Depends(check_request_text)],
         redirect_slashes=False,  # /v1/threads/ is an unknown route (404 with an error body), not a redirect
+        docs_url=None,  # /docs and /redoc: install_docs, with their assets served here, not from a CDN
+        redoc_url=None,
     )
     app.state.write_settings = settings
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     app.include_router(history.router)  # first: it takes only the point-in-time reads of its paths
     app.include_router(threads.router)
     app.include_router(messages.router)
@@ -101,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, runs first: log everything, then authenticate, then bound the body, then answer failures.
     app.add_middleware(FastPath, routes=route_templates(app))  # innermost: plain hot requests skip the router
     app.add_middleware(ConversationPaths)  # /v1/threads/conv_X… is /v1/threads/thread_X…, fast path included
+    app.add_middleware(UnservedPaths)  # runs, assistants, responses…: one clear 404, never a thread called 'runs'
     app.add_middleware(AnswerFailures)
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(Authenticate, keys=keys)

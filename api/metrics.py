@@ -133,7 +133,23 @@ class RequestMetrics:
         try:
             await self.app(scope, outcome.receive, outcome.send)
         finally:
-            route: Any = scope.get("route")
-            labels = (scope["method"], getattr(route, "path", None) or "unmatched", str(outcome.recorded_status))
+            labels = (scope["method"], route_label(scope), str(outcome.recorded_status))
             REQUESTS.labels(*labels).inc()
             LATENCY.labels(*labels).observe(time.perf_counter() - start)
+
+
+def route_label(scope: Scope) -> str:
+    """The template of the route that answered, or "unmatched".
+
+    FastAPI's routes leave themselves in the scope; Starlette's plain routes and mounts (the OpenAPI
+    document, static assets) leave only their endpoint, found again among the app's routes.
+    """
+    route: Any = scope.get("route")
+    if getattr(route, "path", None):
+        return str(route.path)
+    endpoint = scope.get("endpoint")
+    if endpoint is not None:
+        for candidate in getattr(scope.get("app"), "routes", ()):
+            if getattr(candidate, "endpoint", None) is endpoint or getattr(candidate, "app", None) is endpoint:
+                return str(candidate.path)
+    return "unmatched"

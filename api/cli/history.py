@@ -144,9 +144,14 @@ def export_events(
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
 ) -> None:
     """Write every event as JSON Lines (one thread.event per line, by thread and version), streaming."""
+    try:
+        sink = output.open("wb") if output is not None else sys.stdout.buffer
+    except OSError as e:
+        message = f"Cannot write {escape(str(output))}: {e.strerror}. Choose a writable path with --output/-o."
+        err.print(f"[red]{message}[/]", soft_wrap=True)  # a path broken across lines cannot be copied
+        raise typer.Exit(1) from None
     with opened_store() as store:
         since_us = instant_us(since) if since is not None else None
-        sink = output.open("wb") if output is not None else sys.stdout.buffer
         try:
             events = store.history.export(tenant=tenant, since_us=since_us)
             if err.is_terminal:

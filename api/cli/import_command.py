@@ -47,7 +47,8 @@ class ImportFailed(Exception):
 def import_file(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="A JSON Lines file."),
     tenant: str = typer.Option(
-        None, "--tenant", help=f"The tenant every thread goes to [default: each line's own, else {DEFAULT_TENANT}]."
+        None, "--tenant", help="The tenant every thread goes to.",
+        show_default=f"each line's own, else {DEFAULT_TENANT}",
     ),
 ) -> None:
     """Import threads (with their messages) and conversations (with their items), keeping ids and times.

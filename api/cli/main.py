@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import resource
+import socket
 import sys
 from typing import Any
 
@@ -31,12 +33,18 @@ RESERVED_FILES = 256  # beside the connections: database connections, the SQLite
 
 @cli.command()
 def serve(
-    host: str = typer.Option(None, help="Address to listen on [default: MSGSTORE_HOST or 127.0.0.1]."),
-    port: int = typer.Option(None, help="Port to listen on [default: MSGSTORE_PORT or 8000]."),
+    host: str = typer.Option(None, help="Address to listen on.", show_default="MSGSTORE_HOST or 127.0.0.1"),
+    port: int = typer.Option(None, help="Port to listen on.", show_default="MSGSTORE_PORT or 8000"),
     workers: int = typer.Option(None, help="Server processes; more than one needs PostgreSQL."),
-    max_connections: int = typer.Option(None, help="Open connections per process; 503 beyond [default: 1000]."),
-    keep_alive_timeout: int = typer.Option(None, help="Seconds an idle keep-alive connection stays [default: 10]."),
-    head_timeout: float = typer.Option(None, help="Seconds to send a complete request head [default: 10]."),
+    max_connections: int = typer.Option(
+        None, help="Open connections per process; 503 beyond.", show_default="1000"
+    ),
+    keep_alive_timeout: int = typer.Option(
+        None, help="Seconds an idle keep-alive connection stays.", show_default="10"
+    ),
+    head_timeout: float = typer.Option(
+        None, help="Seconds to send a complete request head.", show_default="10"
+    ),
 ) -> None:
     """Serve the API (SQLite in ./.msgstore by default)."""
     given: dict[str, Any] = {
@@ -48,6 +56,7 @@ def serve(
         "head_timeout": head_timeout,
     }
     settings = Settings(**{name: value for name, value in given.items() if value is not None})
+    _check_address(settings.host, settings.port)
     url = settings.resolved_database_url()
     if settings.workers > 1 and url.startswith("sqlite"):
         console.print(
@@ -89,6 +98,22 @@ def keys() -> None:
     for key, principal in keyring_for(Settings()):
         scopes = ",".join(sorted(principal.scopes)) or "-"
         typer.echo(f"{principal.tenant}\t{principal.key_id}\t{scopes}\t{mask(key)}")
+
+
+def _check_address(host: str, port: int) -> None:
+    """End the command with a hint when the address cannot be listened on (most often: the port is taken)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is free
+            probe.bind(address)
+    except OSError as e:
+        reason = "the port is already in use" if e.errno == errno.EADDRINUSE else e.strerror or str(e)
+        console.print(
+            f"[red]Cannot listen on {host}:{port}: {reason}.[/] Choose another port with --port or MSGSTORE_PORT"
+            " (the address with --host or MSGSTORE_HOST)."
+        )
+        raise typer.Exit(1) from None
 
 
 def _allow_open_files(needed: int) -> None:

@@ -64,7 +64,9 @@ def _projection(name: str) -> Any:
 
 
 def worker(
-    batch_size: int = typer.Option(None, help="Most events per transaction [default: MSGSTORE_WORKER_BATCH or 5000]."),
+    batch_size: int = typer.Option(
+        None, help="Most events per transaction.", show_default="MSGSTORE_WORKER_BATCH or 5000"
+    ),
     metrics_port: int = typer.Option(0, help="Serve this process's Prometheus metrics on this port (0: none)."),
 ) -> None:
     """Keep the asynchronous projections up to date (one worker works, any other stands by)."""
@@ -171,7 +173,7 @@ def verify(
 def analytics(
     start: str = typer.Option(None, "--from", help="First UTC day, YYYY-MM-DD."),
     end: str = typer.Option(None, "--to", help="Last UTC day, YYYY-MM-DD."),
-    tenant: str = typer.Option(None, help="Only this tenant [default: all]."),
+    tenant: str = typer.Option(None, help="Only this tenant.", show_default="all"),
     output: str = typer.Option("table", "--format", help="table, csv or json."),
 ) -> None:
     """Print daily activity per tenant (from the analytics projection)."""
