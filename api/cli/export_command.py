@@ -13,8 +13,8 @@ import typer
 
 from api.cli.transfer import err, opened_store, progress, say
 from domain.errors import DomainError, ThreadNotFound
-from projections.pages import Page
 from projections.messages.inventory import Inventory, log_version
+from projections.pages import Page
 
 if TYPE_CHECKING:
     from projections.store import MessageStore
