@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from projections.store import MessageStore
 from tests.faults.writers import Write, sdk_client
 from tests.support.sdk import text_of
 from tests.support.servers import Server
+from tests.support.waiting import seconds_until as eventually
 
 TENANT = "alpha"
 PAGE = 10_000
@@ -122,19 +122,6 @@ def integrity_problems(store: MessageStore) -> list[str]:
     with store.database.read() as curs:
         found = [row[0] for row in curs.execute("PRAGMA integrity_check").fetchall()]
     return [] if found == ["ok"] else [f"integrity_check: {found[:5]}"]
-
-
-def eventually(condition: Callable[[], bool], what: str, timeout: float = 60) -> float:
-    """Wait for ``condition`` (an error asking counts as not yet); return the seconds it took."""
-    start = time.monotonic()
-    while True:
-        try:
-            if condition():
-                return time.monotonic() - start
-        except Exception:  # the database or server may still be coming back
-            pass
-        assert time.monotonic() - start < timeout, f"gave up waiting ({timeout:.0f} s): {what}"
-        time.sleep(0.05)
 
 
 def caught_up(store: MessageStore) -> bool:
