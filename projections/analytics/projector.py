@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from domain.thread import Thread
 from projections.storage.batch import RowBatch, Table
 from projections.storage.columns import seconds
-from projections.storage.generations import Generation
+from projections.storage.generations import Generation, Index
 from projections.storage.positions import record_position
 from projections.storage.sql import Cursor
 
@@ -48,6 +48,7 @@ class AnalyticsTables(Generation):
         "thread_days": "analytics_thread_days",
         "threads": "analytics_threads",
     }
+    INDEXES: ClassVar[dict[str, Index]] = {"_recent": Index("threads", "tenant, last_activity, thread_id")}
     daily: str = field(init=False, default="")
     thread_days: str = field(init=False, default="")
     threads: str = field(init=False, default="")
