@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     log_level: str = Field("info", description="Log level of the server.")
     worker: bool = Field(True, description="Run the projection worker inside `msgstore serve`.")
     worker_batch: int = Field(5000, ge=1, description="Most events the worker applies in one transaction.")
+    console: bool = Field(False, description="Serve the audit console (web pages for a thread's history) at /console.")
     ready_max_lag: int = Field(10_000, ge=0, description="Events an async projection may lag before /readyz fails.")
 
     def resolved_database_url(self) -> str:
