@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -12,6 +12,21 @@ from domain.conversation_content import THREAD_ROLES, item_to_message_content
 from domain.ids import thread_uuid
 from domain.states import COMPLETED, DELETED, HIDDEN, IN_PROGRESS, INCOMPLETE, ITEM, Actor
 from domain.thread_commands import ThreadCommands
+
+
+class Ending(Aggregate.Event):
+    """An event that ends one message or item of a thread in the state ``ends_as``."""
+
+    ends_as: ClassVar[str]
+
+    @property
+    def ended_id(self) -> str:
+        """The message ended (an item event names its own)."""
+        return str(self.message_id)  # type: ignore[attr-defined]
+
+    def apply(self, aggregate: Aggregate) -> None:
+        """The message or item takes its final state."""
+        aggregate.ended(self.ended_id, self.ends_as)  # type: ignore[attr-defined]
 
 
 class Thread(ThreadCommands, Aggregate):
@@ -97,28 +112,27 @@ class Thread(ThreadCommands, Aggregate):
         metadata: dict[str, str] | None
         actor: Actor
 
-    class MessageDeleted(Aggregate.Event):
+    class MessageDeleted(Ending):
         """A message (or a message item, whatever its role) was deleted."""
 
         thread_id: str
         message_id: str
         actor: Actor
+        ends_as = DELETED
 
-        def apply(self, aggregate: Aggregate) -> None:
-            """The message is gone."""
-            aggregate.ended(self.message_id, DELETED)  # type: ignore[attr-defined]
-
-    class ItemDeleted(Aggregate.Event):
+    class ItemDeleted(Ending):
         """A conversation item other than a message, of type ``type``, was deleted."""
 
         thread_id: str
         item_id: str
         type: str
         actor: Actor
+        ends_as = DELETED
 
-        def apply(self, aggregate: Aggregate) -> None:
-            """The item is gone."""
-            aggregate.ended(self.item_id, DELETED)  # type: ignore[attr-defined]
+        @property
+        def ended_id(self) -> str:
+            """The item ended."""
+            return self.item_id
 
     class MessageDeltaAppended(Aggregate.Event):
         """Content was appended to an in-progress message (parts as OpenAI's message delta carries them)."""
@@ -133,28 +147,22 @@ class Thread(ThreadCommands, Aggregate):
             blocks: dict[str, list[str]] = aggregate.open_blocks  # type: ignore[attr-defined]
             blocks[self.message_id] = check_delta(self.message_id, blocks[self.message_id], self.content)
 
-    class MessageCompleted(Aggregate.Event):
+    class MessageCompleted(Ending):
         """An in-progress message was completed."""
 
         thread_id: str
         message_id: str
         actor: Actor
+        ends_as = COMPLETED
 
-        def apply(self, aggregate: Aggregate) -> None:
-            """The message is completed."""
-            aggregate.ended(self.message_id, COMPLETED)  # type: ignore[attr-defined]
-
-    class MessageMarkedIncomplete(Aggregate.Event):
+    class MessageMarkedIncomplete(Ending):
         """An in-progress message ended without completing, for ``reason``."""
 
         thread_id: str
         message_id: str
         reason: str
         actor: Actor
-
-        def apply(self, aggregate: Aggregate) -> None:
-            """The message is incomplete."""
-            aggregate.ended(self.message_id, INCOMPLETE)  # type: ignore[attr-defined]
+        ends_as = INCOMPLETE
 
     @staticmethod
     def create_id(thread_id: str, **_: Any) -> UUID:
