@@ -87,17 +87,13 @@ def test_the_openapi_document_describes_the_conversations_api(http: httpx.Client
     document = http.get("/openapi.json").json()
     paths, schemas = document["paths"], document["components"]["schemas"]
     conversation, items = "/v1/conversations/{conversation_id}", "/v1/conversations/{conversation_id}/items"
-    operations = {
-        ("/v1/conversations", "post"): "Conversation",
-        (conversation, "get"): "Conversation",
-        (conversation, "post"): "Conversation",
-        (conversation, "delete"): "ConversationDeleted",
-        (items, "post"): "ConversationItemList",
-        (items, "get"): "ConversationItemList",
-        (items + "/{item_id}", "get"): "ConversationItem",
-        (items + "/{item_id}", "delete"): "Conversation",
+    answers = {  # each path's methods, and the object each answers with
+        "/v1/conversations": {"post": "Conversation"},
+        conversation: {"get": "Conversation", "post": "Conversation", "delete": "ConversationDeleted"},
+        items: {"post": "ConversationItemList", "get": "ConversationItemList"},
+        items + "/{item_id}": {"get": "ConversationItem", "delete": "Conversation"},
     }
-    for (path, method), answer in operations.items():
+    for path, method, answer in [(p, m, a) for p, methods in answers.items() for m, a in methods.items()]:
         operation = paths[path][method]
         assert operation["tags"] == ["conversations"]
         assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,25 +23,25 @@ Threads = list[tuple[str, str]]
 def source(new_database: Callable[[], str]) -> Iterator[tuple[str, Threads, dict[str, Any]]]:
     """A populated store: its URL, its live threads, and every answer about them."""
     url = new_database()
-    store = MessageStore.open(url)
-    try:
+    with opened(url) as store:
         threads = populate(store, secrets.token_hex(4))
         before = {thread_id: answers(store, tenant, thread_id) for tenant, thread_id in threads}
-    finally:
-        store.close()
     yield url, threads, before
 
 
-def opened(url: str) -> MessageStore:
-    return MessageStore.open(url)
+@contextmanager
+def opened(url: str) -> Iterator[MessageStore]:
+    """The store at ``url``, closed when the block ends."""
+    store = MessageStore.open(url)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def log_head(url: str) -> int:
-    store = opened(url)
-    try:
+    with opened(url) as store:
         return int(store.app.recorder.max_notification_id() or 0)
-    finally:
-        store.close()
 
 
 def test_export_then_import_into_an_empty_store_gives_every_answer_again(
@@ -56,8 +57,7 @@ def test_export_then_import_into_an_empty_store_gives_every_answer_again(
     imported = msgstore(target, "import", str(exported))
     assert imported.exit_code == 0, imported.output
     assert "Imported 3 threads" in imported.stderr and "events/s" in imported.stderr
-    store = opened(target)
-    try:
+    with opened(target) as store:
         for tenant, thread_id in threads:
             assert answers(store, tenant, thread_id) == before[thread_id], thread_id
         with pytest.raises(ThreadNotFound):  # tenancy kept: a thread is not another tenant's
@@ -65,8 +65,6 @@ def test_export_then_import_into_an_empty_store_gives_every_answer_again(
         first = store.history.events(None, threads[0][1], limit=1, order="asc").data[0]
         assert first["actor"] == {"tenant": "alpha", "key_id": "import"}
         assert first["recorded_at"].startswith(_utc(before[threads[0][1]]["thread"]["created_at"]))
-    finally:
-        store.close()
     again = tmp_path / "again.jsonl"
     assert msgstore(target, "export", "-o", str(again)).exit_code == 0
     assert [orjson.loads(line) for line in again.read_bytes().splitlines()] == lines
@@ -90,12 +88,9 @@ def test_running_the_same_import_again_records_nothing(
     assert again.exit_code == 0, again.output
     assert "Imported 0 threads" in again.stderr and "Skipped 2 threads" in again.stderr
     assert log_head(target) == head
-    store = opened(target)
-    try:  # --tenant moved alpha's threads to gamma, answers unchanged
+    with opened(target) as store:  # --tenant moved alpha's threads to gamma, answers unchanged
         for tenant, thread_id in threads[:2]:
             assert tenant == "alpha" and answers(store, "gamma", thread_id) == before[thread_id]
-    finally:
-        store.close()
     other = msgstore(target, "import", str(exported), "--tenant", "delta")
     assert other.exit_code == 1 and "for tenant 'gamma'" in other.stderr and "line 1:" in other.stderr
 
@@ -135,12 +130,8 @@ def test_a_file_with_a_bad_line_is_refused_whole_naming_the_line(
     assert "line 7: Invalid type for 'messages[0].content[0].text.value'" in result.stderr
     assert "Nothing was imported" in result.stderr and "Traceback" not in result.output
     assert log_head(target) == head
-    store = opened(target)
-    try:
-        with pytest.raises(ThreadNotFound):
-            store.thread("default", lines[0]["id"])
-    finally:
-        store.close()
+    with opened(target) as store, pytest.raises(ThreadNotFound):
+        store.thread("default", lines[0]["id"])
 
 
 def test_every_fault_is_reported_by_line_before_anything_is_recorded(

@@ -16,29 +16,14 @@ from pydantic import TypeAdapter
 
 from domain.ids import canonical_thread_id, conversation_id
 from projections.store import MessageStore
-from tests.support.transfer import msgstore
+from tests.support.transfer import msgstore, saved_message
 
 ITEM: TypeAdapter[ConversationItem] = TypeAdapter(ConversationItem)
 T0 = 1_700_000_000
 
 
 def thread_message(thread_id: str, n: int, role: str, content: list[dict[str, Any]], **fields: Any) -> Message:
-    body = {
-        "id": f"msg_{secrets.token_hex(12)}",
-        "object": "thread.message",
-        "created_at": T0 + n,
-        "thread_id": thread_id,
-        "status": "completed",
-        "role": role,
-        "content": content,
-        "attachments": [],
-        "metadata": {},
-        "assistant_id": None,
-        "run_id": None,
-        "completed_at": None,
-        "incomplete_at": None,
-        "incomplete_details": None,
-    }
+    body = saved_message(f"msg_{secrets.token_hex(12)}", thread_id, T0 + n, role, content)
     return Message.model_validate(body | fields)
 
 

@@ -36,6 +36,28 @@ def user_text(value: str) -> dict[str, Any]:
     return {"type": "input_text", "text": value}
 
 
+def saved_message(
+    message_id: str, thread_id: str, created_at: int, role: str, content: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A completed ``thread.message`` as the Assistants API answers it (and an SDK ``model_dump()`` saves it)."""
+    return {
+        "id": message_id,
+        "object": "thread.message",
+        "created_at": created_at,
+        "thread_id": thread_id,
+        "status": "completed",
+        "role": role,
+        "content": content,
+        "attachments": [],
+        "metadata": {},
+        "assistant_id": None,
+        "run_id": None,
+        "completed_at": None,
+        "incomplete_at": None,
+        "incomplete_details": None,
+    }
+
+
 CALL = {"type": "function_call", "call_id": "call_1", "name": "lookup", "arguments": "{}", "status": "completed"}
 OUTPUT = {"type": "function_call_output", "call_id": "call_1", "output": "42", "status": "completed"}
 REASONING = {"type": "reasoning", "summary": [{"type": "summary_text", "text": "think"}], "encrypted_content": None}

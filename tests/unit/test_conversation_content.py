@@ -79,21 +79,14 @@ def test_assistant_text_becomes_output_text_and_refusal_stays() -> None:
     as_item("assistant", item)
 
 
+def file_annotation(kind: str, text: str, file_id: str, start: int, end: int) -> dict[str, Any]:
+    """A thread message's file annotation: a ``file_citation`` or a ``file_path``."""
+    return {"type": kind, "text": text, kind: {"file_id": file_id}, "start_index": start, "end_index": end}
+
+
 def test_assistant_file_annotations_are_mapped() -> None:
-    citation: dict[str, Any] = {
-        "type": "file_citation",
-        "text": "[1]",
-        "file_citation": {"file_id": "file-9"},
-        "start_index": 4,
-        "end_index": 7,
-    }
-    path: dict[str, Any] = {
-        "type": "file_path",
-        "text": "x",
-        "file_path": {"file_id": "file-8"},
-        "start_index": 1,
-        "end_index": 2,
-    }
+    citation = file_annotation("file_citation", "[1]", "file-9", 4, 7)
+    path = file_annotation("file_path", "x", "file-8", 1, 2)
     other: dict[str, Any] = {"type": "footnote"}
     thread = [{"type": "text", "text": {"value": "see [1]", "annotations": [citation, path, other]}}]
     [part] = message_to_item_content("assistant", thread)

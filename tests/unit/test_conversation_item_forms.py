@@ -13,6 +13,20 @@ from api.errors import APIError
 
 CONVERSATION_ITEM: TypeAdapter[Any] = TypeAdapter(ConversationItem)
 
+
+def cited_and_refused() -> list[dict[str, Any]]:
+    """Assistant parts already in their answer form, sent and answered alike (a new copy for each side)."""
+    return [
+        {
+            "type": "output_text",
+            "text": "see",
+            "annotations": [{"type": "url_citation", "url": "u", "title": "t", "start_index": 0, "end_index": 3}],
+            "logprobs": [],
+        },
+        {"type": "refusal", "refusal": "no"},
+    ]
+
+
 FORMS: list[tuple[dict[str, Any], dict[str, Any]]] = [
     (
         {"role": "user", "content": "hi"},
@@ -77,36 +91,8 @@ FORMS: list[tuple[dict[str, Any], dict[str, Any]]] = [
         },
     ),
     (
-        {
-            "role": "assistant",
-            "content": [
-                {
-                    "type": "output_text",
-                    "text": "see",
-                    "annotations": [
-                        {"type": "url_citation", "url": "u", "title": "t", "start_index": 0, "end_index": 3}
-                    ],
-                    "logprobs": [],
-                },
-                {"type": "refusal", "refusal": "no"},
-            ],
-        },
-        {
-            "type": "message",
-            "status": "completed",
-            "role": "assistant",
-            "content": [
-                {
-                    "type": "output_text",
-                    "text": "see",
-                    "annotations": [
-                        {"type": "url_citation", "url": "u", "title": "t", "start_index": 0, "end_index": 3}
-                    ],
-                    "logprobs": [],
-                },
-                {"type": "refusal", "refusal": "no"},
-            ],
-        },
+        {"role": "assistant", "content": cited_and_refused()},
+        {"type": "message", "status": "completed", "role": "assistant", "content": cited_and_refused()},
     ),
     (
         {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}", "x_trace": {"k": 1}},

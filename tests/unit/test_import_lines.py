@@ -9,29 +9,15 @@ import pytest
 from api.cli.import_lines import entry_ids, parse_line
 from api.errors import APIError
 from projections.write.imports import Ending, ImportedItem, ImportedMessage
+from tests.support.transfer import saved_message
 
 THREAD = "thread_abc"
 LINE: dict[str, Any] = {"object": "thread", "id": THREAD, "created_at": 100, "metadata": {}}
 
 
 def message(message_id: str = "msg_1", created_at: int = 101, **fields: Any) -> dict[str, Any]:
-    found: dict[str, Any] = {
-        "id": message_id,
-        "object": "thread.message",
-        "created_at": created_at,
-        "thread_id": THREAD,
-        "status": "completed",
-        "role": "user",
-        "content": [{"type": "text", "text": {"value": "hi", "annotations": []}}],
-        "attachments": [],
-        "metadata": {},
-        "assistant_id": None,
-        "run_id": None,
-        "completed_at": None,
-        "incomplete_at": None,
-        "incomplete_details": None,
-    }
-    return found | fields
+    hi = [{"type": "text", "text": {"value": "hi", "annotations": []}}]
+    return saved_message(message_id, THREAD, created_at, "user", hi) | fields
 
 
 def item(item_id: str = "msg_1", **fields: Any) -> dict[str, Any]:
