@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from projections.messages.columns import MESSAGE_BODY
 from projections.storage.batch import Table
 from projections.storage.columns import dumps
 
@@ -15,22 +16,7 @@ State = dict[str, Any]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PRELOAD_CHUNK = 100  # threads per query, well under SQLite's limits (parameters, compound selects)
-MESSAGE_FIELDS = (
-    "message_id",
-    "thread_id",
-    "seq",
-    "created_at",
-    "role",
-    "content",
-    "attachments",
-    "metadata",
-    "status",
-    "assistant_id",
-    "run_id",
-    "completed_at",
-    "incomplete_at",
-    "incomplete_details",
-)
+MESSAGE_FIELDS = ("message_id", "thread_id", *MESSAGE_BODY)
 JSON_FIELDS = frozenset({"content", "attachments", "metadata", "incomplete_details", "tool_resources"})
 THREAD_FIELDS = ("created_at", "metadata", "tool_resources")
 # Column order of the inserts; the first two columns are each table's key.

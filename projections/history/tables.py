@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from projections.messages.columns import message_body_ddl
 from projections.storage.generations import Generation, Index
 
 HISTORY_PROJECTION = "history"
@@ -68,19 +69,8 @@ class HistoryTables(Generation):
             f" valid_to {big},"
             " deleted INTEGER NOT NULL,"
             " thread_id TEXT NOT NULL,"
-            f" seq {big} NOT NULL,"
-            f" created_at {big} NOT NULL,"
-            " role TEXT NOT NULL,"
-            f" content {js} NOT NULL,"
-            f" attachments {js} NOT NULL,"
-            f" metadata {js} NOT NULL,"
-            " status TEXT NOT NULL,"
-            " assistant_id TEXT,"
-            " run_id TEXT,"
-            f" completed_at {big},"
-            f" incomplete_at {big},"
-            f" incomplete_details {js},"
-            " PRIMARY KEY (message_id, valid_from))",
+            + message_body_ddl(self.dialect)
+            + " PRIMARY KEY (message_id, valid_from))",
             f"CREATE TABLE IF NOT EXISTS {self.contents} ("
             " message_id TEXT NOT NULL,"
             " chunk INTEGER NOT NULL,"

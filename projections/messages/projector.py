@@ -11,6 +11,7 @@ from domain.content import apply_delta
 from domain.conversation_content import appears_in_threads, message_fields
 from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
+from projections.messages.columns import MESSAGE_BODY
 from projections.messages.tables import ViewTables
 from projections.storage.batch import Row, RowBatch, Table
 from projections.storage.columns import dumps
@@ -30,25 +31,7 @@ THREAD_COLUMNS = (
     "deleted_at",
     "version",
 )
-MESSAGE_COLUMNS = (
-    "message_id",
-    "thread_id",
-    "tenant",
-    "seq",
-    "created_at",
-    "role",
-    "content",
-    "attachments",
-    "metadata",
-    "status",
-    "assistant_id",
-    "run_id",
-    "completed_at",
-    "incomplete_at",
-    "incomplete_details",
-    "modified_at",
-    "deleted_at",
-)
+MESSAGE_COLUMNS = ("message_id", "thread_id", "tenant", *MESSAGE_BODY, "modified_at", "deleted_at")
 
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from projections.messages.columns import message_body_ddl
 from projections.storage.generations import Generation, Index
 
 
@@ -37,18 +38,7 @@ class ViewTables(Generation):
             " message_id TEXT PRIMARY KEY,"
             " thread_id TEXT NOT NULL,"
             " tenant TEXT NOT NULL,"
-            f" seq {big} NOT NULL,"
-            f" created_at {big} NOT NULL,"
-            " role TEXT NOT NULL,"
-            f" content {js} NOT NULL,"
-            f" attachments {js} NOT NULL,"
-            f" metadata {js} NOT NULL,"
-            " status TEXT NOT NULL,"
-            " assistant_id TEXT,"
-            " run_id TEXT,"
-            f" completed_at {big},"
-            f" incomplete_at {big},"
-            f" incomplete_details {js},"
-            f" modified_at {big} NOT NULL,"
+            + message_body_ddl(self.dialect)
+            + f" modified_at {big} NOT NULL,"
             f" deleted_at {big})",
         ]
