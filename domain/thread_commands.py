@@ -70,6 +70,10 @@ class ThreadCommands(_Base):
         if message_id in self.messages:
             raise InvalidTransition(f"{what} '{message_id}' already exists.")
 
+    def _record(self, event_class: Any, actor: Actor, **fields: Any) -> None:
+        """Trigger an event of this thread by ``actor`` (a ``timestamp`` field, if given, says when)."""
+        self.trigger_event(event_class, thread_id=self.thread_id, actor=actor, **fields)
+
     # --- commands ----------------------------------------------------------
 
     def modify(
@@ -80,14 +84,12 @@ class ThreadCommands(_Base):
     ) -> None:
         """Replace the thread's metadata and/or tool resources."""
         self.require_owner(actor["tenant"])
-        self.trigger_event(
-            self.Modified, thread_id=self.thread_id, metadata=metadata, tool_resources=tool_resources, actor=actor
-        )
+        self._record(self.Modified, actor, metadata=metadata, tool_resources=tool_resources)
 
     def delete(self, actor: Actor) -> None:
         """Delete the thread; nothing can happen in it afterwards."""
         self.require_owner(actor["tenant"])
-        self.trigger_event(self.Deleted, thread_id=self.thread_id, actor=actor)
+        self._record(self.Deleted, actor)
 
     def create_message(
         self,
@@ -106,9 +108,9 @@ class ThreadCommands(_Base):
         self.require_owner(actor["tenant"])
         self._unused(message_id, "Message")
         seq = self.next_seq
-        self.trigger_event(
+        self._record(
             self.MessageCreated,
-            thread_id=self.thread_id,
+            actor,
             message_id=message_id,
             seq=seq,
             role=role,
@@ -118,7 +120,6 @@ class ThreadCommands(_Base):
             assistant_id=assistant_id,
             run_id=run_id,
             status=status,
-            actor=actor,
             timestamp=timestamp,
         )
         return seq
@@ -128,15 +129,7 @@ class ThreadCommands(_Base):
         self.require_owner(actor["tenant"])
         self._unused(item_id, "Item")
         seq = self.next_seq
-        self.trigger_event(
-            self.ItemCreated,
-            thread_id=self.thread_id,
-            item_id=item_id,
-            seq=seq,
-            item=item,
-            actor=actor,
-            timestamp=timestamp,
-        )
+        self._record(self.ItemCreated, actor, item_id=item_id, seq=seq, item=item, timestamp=timestamp)
         return seq
 
     def modify_message(
@@ -145,20 +138,13 @@ class ThreadCommands(_Base):
         """Replace a live message's metadata (None leaves it as it is)."""
         self.require_owner(actor["tenant"])
         self.require_message(message_id)
-        self.trigger_event(
-            self.MessageModified,
-            thread_id=self.thread_id,
-            message_id=message_id,
-            metadata=metadata,
-            actor=actor,
-            timestamp=timestamp,
-        )
+        self._record(self.MessageModified, actor, message_id=message_id, metadata=metadata, timestamp=timestamp)
 
     def delete_message(self, message_id: str, actor: Actor) -> None:
         """Delete a live message."""
         self.require_owner(actor["tenant"])
         self.require_message(message_id)
-        self.trigger_event(self.MessageDeleted, thread_id=self.thread_id, message_id=message_id, actor=actor)
+        self._record(self.MessageDeleted, actor, message_id=message_id)
 
     def delete_item(self, item_id: str, actor: Actor) -> None:
         """Delete a live item of the conversation: a message of any role, or another item."""
@@ -166,26 +152,22 @@ class ThreadCommands(_Base):
         state = self.require_item(item_id)
         if state.startswith(ITEM):
             item_type = state.removeprefix(ITEM)
-            self.trigger_event(self.ItemDeleted, thread_id=self.thread_id, item_id=item_id, type=item_type, actor=actor)
+            self._record(self.ItemDeleted, actor, item_id=item_id, type=item_type)
         else:
-            self.trigger_event(self.MessageDeleted, thread_id=self.thread_id, message_id=item_id, actor=actor)
+            self._record(self.MessageDeleted, actor, message_id=item_id)
 
     def append_to_message(self, message_id: str, content: list[dict[str, Any]], actor: Actor) -> None:
         """Append delta parts (``{"index", "type", …}``) to an in-progress message's content."""
         self.require_owner(actor["tenant"])
         self.require_in_progress(message_id, "receive deltas")
         check_delta(message_id, self.open_blocks[message_id], content)
-        self.trigger_event(
-            self.MessageDeltaAppended, thread_id=self.thread_id, message_id=message_id, content=content, actor=actor
-        )
+        self._record(self.MessageDeltaAppended, actor, message_id=message_id, content=content)
 
     def complete_message(self, message_id: str, actor: Actor, timestamp: datetime | None = None) -> None:
         """Mark an in-progress message completed."""
         self.require_owner(actor["tenant"])
         self.require_in_progress(message_id, "be completed")
-        self.trigger_event(
-            self.MessageCompleted, thread_id=self.thread_id, message_id=message_id, actor=actor, timestamp=timestamp
-        )
+        self._record(self.MessageCompleted, actor, message_id=message_id, timestamp=timestamp)
 
     def mark_message_incomplete(
         self, message_id: str, reason: str, actor: Actor, timestamp: datetime | None = None
@@ -195,11 +177,4 @@ class ThreadCommands(_Base):
         self.require_in_progress(message_id, "be marked incomplete")
         if reason not in INCOMPLETE_REASONS:
             raise InvalidTransition(f"Invalid incomplete reason {reason!r}: expected one of {INCOMPLETE_REASONS}.")
-        self.trigger_event(
-            self.MessageMarkedIncomplete,
-            thread_id=self.thread_id,
-            message_id=message_id,
-            reason=reason,
-            actor=actor,
-            timestamp=timestamp,
-        )
+        self._record(self.MessageMarkedIncomplete, actor, message_id=message_id, reason=reason, timestamp=timestamp)
