@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import httpx
@@ -21,21 +20,12 @@ from projections.store import MessageStore
 from tests.faults.writers import Write, sdk_client
 from tests.support.sdk import text_of
 from tests.support.servers import Server
+from tests.support.stores import opened as opened  # the fault tests take it from here
 from tests.support.waiting import seconds_until as eventually
 
 TENANT = "alpha"
 PAGE = 10_000
 AFTER_THE_FAULT = "a write after the fault"  # the write that shows every projection still advancing
-
-
-@contextmanager
-def opened(database_url: str) -> Iterator[MessageStore]:
-    """The store opened in the test's own process, to read the log and verify the projections."""
-    store = MessageStore.open(database_url)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 @dataclass

@@ -23,6 +23,7 @@ from projections.registry import projection
 from projections.runners.rebuild import rebuild, verify
 from projections.store import MessageStore, NewMessage
 from tests.integration.test_history_store import dump
+from tests.support.events import LaterMessageEvent
 
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
 IMAGE = {"type": "image_file", "image_file": {"file_id": "file_1", "detail": "auto"}}
@@ -194,15 +195,9 @@ def test_a_long_streamed_reply_costs_the_history_at_most_three_times_its_event_l
 
 
 @dataclass(frozen=True)
-class MessageRedacted:
+class MessageRedacted(LaterMessageEvent):
     """A change a later feature could bring: the content replaced, not extended."""
 
-    originator_id: Any
-    originator_version: int
-    timestamp: datetime
-    thread_id: str
-    message_id: str
-    actor: dict[str, str]
     content: list[dict[str, Any]]
 
 

@@ -21,6 +21,7 @@ from projections.runners.rebuild import rebuild, verify
 from projections.runners.worker import ProjectionWorker
 from projections.storage.positions import read_position
 from projections.store import MessageStore, NewMessage
+from tests.support.events import LaterMessageEvent
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
@@ -209,15 +210,9 @@ def test_history_rebuilds_to_the_same_rows_and_backfills_a_store_that_lacked_it(
 
 
 @dataclass(frozen=True)
-class MessageScored:
+class MessageScored(LaterMessageEvent):
     """An event type the history does not know (as a future feature would add)."""
 
-    originator_id: Any
-    originator_version: int
-    timestamp: datetime
-    thread_id: str
-    message_id: str
-    actor: dict[str, str]
     score: int
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import orjson
 import pytest
 
 from domain.errors import ThreadNotFound
-from projections.store import MessageStore
+from tests.support.stores import opened
 from tests.support.transfer import answers, msgstore, populate
 
 Threads = list[tuple[str, str]]
@@ -27,16 +26,6 @@ def source(new_database: Callable[[], str]) -> Iterator[tuple[str, Threads, dict
         threads = populate(store, secrets.token_hex(4))
         before = {thread_id: answers(store, tenant, thread_id) for tenant, thread_id in threads}
     yield url, threads, before
-
-
-@contextmanager
-def opened(url: str) -> Iterator[MessageStore]:
-    """The store at ``url``, closed when the block ends."""
-    store = MessageStore.open(url)
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def log_head(url: str) -> int:

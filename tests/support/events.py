@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeAlias
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeAlias
 
 from domain.thread import Thread
 
@@ -21,6 +23,18 @@ ThreadEvent: TypeAlias = (
     | Thread.ItemDeleted
 )
 """Any event the thread aggregate records: each carries ``thread_id`` and ``actor``."""
+
+
+@dataclass(frozen=True)
+class LaterMessageEvent:
+    """What any message event carries, for a test's own event type (one a later feature could bring)."""
+
+    originator_id: Any
+    originator_version: int
+    timestamp: datetime
+    thread_id: str
+    message_id: str
+    actor: dict[str, str]
 
 
 def collect(thread: Thread) -> list[ThreadEvent]:
