@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.schemas import MessageCreate, MessageModify, ThreadCreate, ThreadModify
 from api.validation import describe_validation_error, kind_of, param_path
+from tests.support.refusals import MESSAGE, MESSAGE_REFUSALS, META17
 
 
 def refused(model: type[BaseModel], body: Any) -> tuple[str, str | None, str]:
@@ -17,34 +18,10 @@ def refused(model: type[BaseModel], body: Any) -> tuple[str, str | None, str]:
     return describe_validation_error(caught.value.errors())
 
 
-MESSAGE = {"role": "user", "content": "hi"}
-META17 = {f"k{i}": "v" for i in range(17)}
-
-
 @pytest.mark.parametrize(
     ("body", "message", "param", "code"),
     [
-        ({"content": "x"}, "Missing required parameter: 'role'.", "role", "missing_required_parameter"),
-        (
-            {"role": "system", "content": "x"},
-            "Invalid value: 'system'. Supported values are: 'user' or 'assistant'.",
-            "role",
-            "invalid_value",
-        ),
-        ({"role": "user"}, "Missing required parameter: 'content'.", "content", "missing_required_parameter"),
-        (
-            {"role": "user", "content": ""},
-            "Invalid 'content': string too short. Expected a string with minimum length 1, but got an empty"
-            " string instead.",
-            "content",
-            "string_below_min_length",
-        ),
-        (
-            {"role": "user", "content": []},
-            "Invalid 'content': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-            "content",
-            "empty_array",
-        ),
+        *MESSAGE_REFUSALS,
         (
             {"role": "user", "content": 7},
             "Invalid type for 'content': expected one of a string or an array of content parts, but got an"
@@ -81,13 +58,6 @@ META17 = {f"k{i}": "v" for i in range(17)}
             "Invalid type for 'content[0].text': expected a string, but got an array instead.",
             "content[0].text",
             "invalid_type",
-        ),
-        (
-            {"role": "user", "content": [{"type": "text", "text": ""}]},
-            "Invalid 'content[0].text': string too short. Expected a string with minimum length 1, but got an"
-            " empty string instead.",
-            "content[0].text",
-            "string_below_min_length",
         ),
         (
             {"role": "user", "content": [{"type": "text", "text": "a", "extra": 1}]},
@@ -148,27 +118,6 @@ META17 = {f"k{i}": "v" for i in range(17)}
             "Invalid value: 'browser'. Supported values are: 'code_interpreter' or 'file_search'.",
             "attachments[0].tools[0].type",
             "invalid_value",
-        ),
-        (
-            MESSAGE | {"metadata": META17},
-            "Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an"
-            " object with 17 properties instead.",
-            "metadata",
-            "object_above_max_properties",
-        ),
-        (
-            MESSAGE | {"metadata": {"k" * 65: "v"}},
-            "Invalid 'metadata': string too long. Expected a string with maximum length 64, but got a string with"
-            " length 65 instead.",
-            "metadata",
-            "string_above_max_length",
-        ),
-        (
-            MESSAGE | {"metadata": {"k": "v" * 513}},
-            "Invalid 'metadata.k': string too long. Expected a string with maximum length 512, but got a string"
-            " with length 513 instead.",
-            "metadata.k",
-            "string_above_max_length",
         ),
         (
             MESSAGE | {"metadata": {"k": 5}},
