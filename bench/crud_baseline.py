@@ -22,8 +22,9 @@ from psycopg_pool import AsyncConnectionPool
 from api.auth import KeyRing, Principal
 from api.errors import APIError, install_error_handlers
 from api.responses import JSONBody
+from api.runtime import AuthoredMessageCreate
 from api.schemas import MessageCreate, ThreadCreate
-from bench import crud_conversations
+from bench import crud_conversations, crud_streaming
 from domain.errors import MessageNotFound, ThreadNotFound
 from domain.ids import new_message_id, new_thread_id
 from projections.messages.view import render_message, render_thread
@@ -54,6 +55,12 @@ INSERT_MESSAGE = (
     "INSERT INTO crud_messages (message_id, thread_id, tenant, created_at, role, content, attachments,"
     " metadata, status) SELECT %s, thread_id, tenant, %s, %s, %s, %s, %s, 'completed' FROM crud_threads"
     f" WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL RETURNING {COLUMNS}"
+)
+# A streamed reply starts as an in-progress row (the store's runtime fields; content may be empty).
+INSERT_REPLY = (
+    "INSERT INTO crud_messages (message_id, thread_id, tenant, created_at, role, content, attachments,"
+    " metadata, status, assistant_id, run_id) SELECT %s, thread_id, tenant, %s, %s, %s, %s, %s, %s, %s, %s"
+    f" FROM crud_threads WHERE thread_id = %s AND tenant = %s AND deleted_at IS NULL RETURNING {COLUMNS}"
 )
 SELECT_THREAD = (
     "SELECT thread_id, created_at, metadata, tool_resources FROM crud_threads"
@@ -104,6 +111,8 @@ def create_app(database_url: str, keys: KeyRing) -> FastAPI:
 
     app.state.keys = keys
     app.include_router(crud_conversations.conversations_router(pool), dependencies=[Depends(principal)])
+    streaming = crud_streaming.streaming_router(pool, database_url, COLUMNS)
+    app.include_router(streaming, dependencies=[Depends(principal)])
 
     @app.post("/v1/threads")
     async def create_thread(caller: Caller, body: ThreadCreate | None = Body(None)) -> JSONBody:
@@ -123,10 +132,13 @@ def create_app(database_url: str, keys: KeyRing) -> FastAPI:
         return JSONBody(render_thread(thread))
 
     @app.post("/v1/threads/{thread_id}/messages")
-    async def create_message(thread_id: str, body: MessageCreate, caller: Caller) -> JSONBody:
-        values = (new_message_id(), int(time.time()), *_message_values(body), thread_id, caller.tenant)
+    async def create_message(thread_id: str, body: AuthoredMessageCreate, caller: Caller) -> JSONBody:
+        values: tuple[Any, ...] = (new_message_id(), int(time.time()), *_message_values(body))
+        sql = INSERT_MESSAGE
+        if body.status == "in_progress":
+            sql, values = INSERT_REPLY, (*values, "in_progress", body.assistant_id, body.run_id)
         async with pool.connection() as conn:
-            row = await (await conn.execute(INSERT_MESSAGE, values)).fetchone()
+            row = await (await conn.execute(sql, (*values, thread_id, caller.tenant))).fetchone()
         if row is None:
             raise ThreadNotFound(thread_id)
         return JSONBody(render_message(row))
@@ -191,7 +203,8 @@ async def _thread(conn: AsyncConnection[DictRow], thread_id: str, tenant: str) -
 
 
 def _message_values(body: MessageCreate) -> tuple[str, str, str, str]:
-    return (body.role, _dumps(body.content_blocks()), _dumps(body.attachment_list()), _dumps(body.metadata or {}))
+    content = body.content_blocks() if body.content else []  # an in-progress reply may start empty
+    return (body.role, _dumps(content), _dumps(body.attachment_list()), _dumps(body.metadata or {}))
 
 
 def _from_environment() -> FastAPI:

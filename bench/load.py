@@ -15,9 +15,12 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.client import Connection
+
+Plan = TypeVar("Plan")
+Result = TypeVar("Result")
 
 
 @dataclass(frozen=True)
@@ -203,6 +206,18 @@ class LoadGenerator:
             merged.first_error = merged.first_error or part.first_error
             merged.cpu_seconds += part.cpu_seconds
         return merged
+
+    def each(
+        self,
+        fn: Callable[[Plan], Result],
+        plans: list[Plan],
+        observe: Callable[[], None] | None = None,
+    ) -> list[Result]:
+        """Run ``fn(plan)`` in the worker processes, one plan each; ``observe()`` runs meanwhile in this process."""
+        futures = [self._pool.submit(fn, plan) for plan in plans]
+        if observe is not None:
+            observe()
+        return [f.result() for f in futures]
 
     def prime(self, workload: Workload, clients: int, limit: int = 20_000) -> int:
         """Send one request to every distinct path of ``workload`` (up to ``limit``); return the failures.

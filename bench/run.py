@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import conversations, scenarios
+from bench import conversations, scenarios, streaming
 from bench.load import LoadGenerator
 from bench.report import Report, Row, markdown, render
 from bench.scenarios import Bench, System
@@ -38,6 +38,7 @@ SCENARIOS = {
     "ryw": scenarios.read_your_writes,
     "sqlite": scenarios.sqlite_store,
     "conversations": conversations.conversation_items,
+    "streaming": streaming.streaming,
 }
 console = Console(stderr=True)
 

@@ -17,7 +17,9 @@ import psycopg
 from bench.processes import free_port, launch, stop, wait_ready
 
 API_KEY = "sk-bench"
+RUNTIME_KEY = "sk-bench-runtime"  # an assistant runtime's key (the runtime scope): streamed replies
 TENANT = "bench"
+KEYS = f"{API_KEY}:{TENANT},{RUNTIME_KEY}:{TENANT}:runtime"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -37,7 +39,7 @@ class Server:
         """The message store, as a user starts it."""
         settings = {
             "MSGSTORE_DATABASE_URL": database_url,
-            "MSGSTORE_API_KEYS": f"{API_KEY}:{TENANT}",
+            "MSGSTORE_API_KEYS": KEYS,
             "MSGSTORE_DATA_DIR": str(log_dir / "data"),
         } | env
         command = [sys.executable, "-m", "api.cli.main", "serve", "--workers", str(workers)]
@@ -52,7 +54,7 @@ class Server:
     @classmethod
     def baseline(cls, database_url: str, log_dir: Path, *, workers: int = 1) -> Server:
         """The plain CRUD service, under the same uvicorn."""
-        env = {"BENCH_CRUD_DATABASE_URL": database_url, "BENCH_CRUD_API_KEYS": f"{API_KEY}:{TENANT}"}
+        env = {"BENCH_CRUD_DATABASE_URL": database_url, "BENCH_CRUD_API_KEYS": KEYS}
         command = [
             sys.executable,
             "-m",

@@ -44,6 +44,12 @@ def thread_targets(report: Report) -> list[Target]:
     found.append(
         Target("peak RSS at the full store ÷ at half of it", quotient(big, half, lambda row: row.value), 1.1, False)
     )
+    deltas = quotient(
+        report.find("streaming: sustained deltas/s", "store"),
+        report.find("streaming: sustained deltas/s", "baseline"),
+        lambda row: row.value,
+    )
+    found.append(Target("streaming: store ÷ baseline sustained deltas/s (follower p99 < 100 ms)", deltas, 0.8, True))
     return found
 
 
