@@ -15,7 +15,7 @@ from api.responses import JSONBody
 from api.validation import describe_validation_error
 from domain.errors import DomainError, InvalidTransition, ItemNotFound, MessageNotFound, ThreadNotFound
 from domain.ids import canonical_thread_id
-from projections.history.queries import InvalidPointInTime
+from projections.history.queries import AbsentAtPointInTime, InvalidPointInTime
 from projections.pages import UnknownCursor
 from projections.storage.database import DatabaseUnavailable
 from projections.write.command import ConcurrencyConflict
@@ -86,6 +86,8 @@ def from_exception(exc: BaseException, scope: Scope | None = None) -> APIError:
     """Translate any exception into the APIError a client should see (``scope``: the request it answers)."""
     if isinstance(exc, APIError):
         return exc
+    if isinstance(exc, AbsentAtPointInTime):
+        return APIError(404, str(exc), param=exc.param, code="not_found_at_point_in_time")
     if isinstance(exc, ThreadNotFound):
         return APIError(404, thread_not_found(exc, scope or {}))
     if isinstance(exc, (MessageNotFound, ItemNotFound)):

@@ -11,12 +11,11 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 import typer
 
-from api.cli.transfer import err, opened_store, progress, say
-from domain.errors import DomainError, ThreadNotFound
-from projections.messages.inventory import Inventory, log_version
-from projections.pages import Page
+from api.cli.stores import fail, opened_store
+from api.cli.transfer import err, progress, say
 
 if TYPE_CHECKING:
+    from projections.pages import Page
     from projections.store import MessageStore
 
 PAGE = 1000  # messages or items per read
@@ -33,15 +32,16 @@ def export(
     tenant: str = typer.Option(None, "--tenant", help="Only this tenant's threads (default: every tenant's)."),
 ) -> None:
     """Write every live thread as JSON Lines: a conversation, its items and its thread's messages (see README)."""
-    try:
-        sink: IO[bytes] = output.open("wb") if output is not None else sys.stdout.buffer
-    except OSError as e:
-        say(f"Cannot write {output}: {e.strerror}. Choose a writable path with -o.", "red")
-        raise typer.Exit(1) from None
+    from projections.messages.inventory import Inventory
+
     started = time.perf_counter()
     threads = items = messages = 0
-    try:
-        with opened_store() as store:
+    with opened_store() as store:  # before the output file: no store, no file
+        try:
+            sink: IO[bytes] = output.open("wb") if output is not None else sys.stdout.buffer
+        except OSError as e:
+            fail(f"Cannot write {output}: {e.strerror}. Choose a writable path with -o.")
+        try:
             total = None
             if err.is_terminal:
                 with store.database.read() as curs:
@@ -52,18 +52,19 @@ def export(
                     threads, items, messages = threads + 1, items + len(line["items"]), messages + len(line["messages"])
                     advance()
             sink.flush()
-    except ThreadKeptChanging as e:
-        say(f"{e} Export again when it is quieter.", "red")
-        raise typer.Exit(1) from None
-    finally:
-        if output is not None:
-            sink.close()
+        except ThreadKeptChanging as e:
+            fail(f"{e} Export again when it is quieter.")
+        finally:
+            if output is not None:
+                sink.close()
     took = time.perf_counter() - started
     say(f"Exported {threads:,} threads ({items:,} items, {messages:,} messages) in {took:.1f} s.")
 
 
 def exported_lines(store: MessageStore, tenant: str | None) -> Iterator[dict[str, Any]]:
     """Each live thread (of ``tenant``, if given) as its export line, by thread id."""
+    from projections.messages.inventory import Inventory
+
     inventory = Inventory(store.tables)
     after = ""
     while True:
@@ -84,6 +85,9 @@ def exported_line(store: MessageStore, thread_id: str, tenant: str) -> dict[str,
     The conversation with ``tool_resources`` (its thread's), ``tenant``, every live item and every live
     thread message, oldest first. Read again if the thread's log moved while it was read.
     """
+    from domain.errors import DomainError
+    from projections.messages.inventory import log_version
+
     for _ in range(ATTEMPTS):
         version = log_version(store.app, thread_id)
         try:
@@ -108,6 +112,8 @@ def _options(after: str | None) -> dict[str, Any]:
 
 def _all(thread_id: str, page: Callable[[str | None], Page | None]) -> list[dict[str, Any]]:
     """Every entry of a thread's list, page after page."""
+    from domain.errors import ThreadNotFound
+
     found: list[dict[str, Any]] = []
     after = None
     while True:

@@ -6,23 +6,21 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from api.settings import Settings
-from domain.errors import DomainError
-from projections.history.queries import InvalidPointInTime, PointInTime, instant_us
+from api.cli.stores import fail, open_store
 
 if TYPE_CHECKING:
     from projections.store import MessageStore
 
 PAGE = 100
 PREVIEW = 60
+OPTIONS = {"as_of": "--as-of", "version": "--version"}  # the API's parameters the store's errors name
 
 out = Console()
 err = Console(stderr=True)
@@ -30,17 +28,34 @@ err = Console(stderr=True)
 
 @contextmanager
 def opened_store() -> Iterator[MessageStore]:
-    """The store the settings name; a missing thread or a bad point in time ends the command with a message."""
-    from projections.store import MessageStore
+    """The store the settings name, never created; a missing thread or a bad point in time ends the command."""
+    from domain.errors import DomainError
+    from projections.history.queries import InvalidPointInTime
 
-    store = MessageStore.open(Settings().resolved_database_url())
+    store = open_store()
     try:
         yield store
     except (DomainError, InvalidPointInTime) as e:
-        err.print(f"[red]{e}[/]")
-        raise typer.Exit(1) from None
+        fail(as_options(str(e)))
     finally:
         store.close()
+
+
+def as_options(message: str) -> str:
+    """An error of the store's, naming the command's options instead of the API's parameters."""
+    for param, option in OPTIONS.items():
+        message = message.replace(f"'{param}'", option)
+    return message
+
+
+def instant(text: str, option: str) -> int:
+    """Microseconds since the epoch of an option's instant; a bad one ends the command naming the option."""
+    from projections.history.queries import InvalidPointInTime, instant_us
+
+    try:
+        return instant_us(text, option)
+    except InvalidPointInTime as e:
+        fail(str(e).replace(f"'{option}'", option))
 
 
 def preview(message: dict[str, Any] | None) -> str:
@@ -86,6 +101,8 @@ def history(
         after = None
         while True:
             page = store.history.events(None, thread_id, limit=PAGE, order="asc", after=after, message_id=message)
+            if after is None and not page.data:  # a thread has at least one event: a message that never was
+                fail(f"No message found with id '{message}' in thread '{thread_id}' (deleted messages included).")
             for event in page.data:
                 if as_json:
                     sys.stdout.write(_json(event) + "\n")
@@ -117,8 +134,10 @@ def replay(
     if (as_of is None) == (version is None):
         err.print("[red]Give exactly one of --as-of and --version.[/]")
         raise typer.Exit(2)
+    from projections.history.queries import PointInTime
+
+    at = PointInTime(version=version) if version is not None else PointInTime(at_us=instant(as_of, "--as-of"))
     with opened_store() as store:
-        at = PointInTime(version=version) if version is not None else PointInTime(at_us=instant_us(as_of))
         thread = store.history.thread_at(None, thread_id, at)
         messages: list[dict[str, Any]] = []
         after = None
@@ -144,31 +163,42 @@ def export_events(
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
 ) -> None:
     """Write every event as JSON Lines (one thread.event per line, by thread and version), streaming."""
-    try:
-        sink = output.open("wb") if output is not None else sys.stdout.buffer
-    except OSError as e:
-        message = f"Cannot write {escape(str(output))}: {e.strerror}. Choose a writable path with --output/-o."
-        err.print(f"[red]{message}[/]", soft_wrap=True)  # a path broken across lines cannot be copied
-        raise typer.Exit(1) from None
-    with opened_store() as store:
-        since_us = instant_us(since) if since is not None else None
+    since_us = instant(since, "--since") if since is not None else None
+    with opened_store() as store:  # before the output file: no store, no file
         try:
-            events = store.history.export(tenant=tenant, since_us=since_us)
-            if err.is_terminal:
-                total = store.history.count(tenant=tenant, since_us=since_us)
-                columns = (TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-                with Progress(*columns, console=err) as progress:
-                    task = progress.add_task("events", total=total)
-                    for event in events:
-                        sink.write(orjson.dumps(event) + b"\n")
-                        progress.advance(task)
-            else:
-                for event in events:
-                    sink.write(orjson.dumps(event) + b"\n")
-            sink.flush()
+            sink = output.open("wb") if output is not None else sys.stdout.buffer
+        except OSError as e:
+            fail(f"Cannot write {output}: {e.strerror}. Choose a writable path with --output/-o.")
+        try:
+            written = write_events(store, sink, tenant, since_us)
         finally:
             if output is not None:
                 sink.close()
+    scope = (f" of tenant '{tenant}'" if tenant else "") + (f" recorded since {since}" if since else "")
+    err.print(f"Exported {written:,} events{scope}.", markup=False, highlight=False, soft_wrap=True)
+
+
+def write_events(store: MessageStore, sink: BinaryIO, tenant: str | None, since_us: int | None) -> int:
+    """Write the events as JSON Lines (with a progress bar on a terminal); return how many."""
+    events = store.history.export(tenant=tenant, since_us=since_us)
+    written = 0
+    if err.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        total = store.history.count(tenant=tenant, since_us=since_us)
+        columns = (TextColumn("Exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err) as progress:
+            task = progress.add_task("events", total=total)
+            for event in events:
+                sink.write(orjson.dumps(event) + b"\n")
+                written += 1
+                progress.advance(task)
+    else:
+        for event in events:
+            sink.write(orjson.dumps(event) + b"\n")
+            written += 1
+    sink.flush()
+    return written
 
 
 def register(cli: typer.Typer) -> None:

@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from api.auth import DEFAULT_TENANT
-from api.cli.import_check import FileCheck, Survey
-from api.cli.import_lines import parse_line
-from api.cli.transfer import json_lines, opened_store, progress, say
-from projections.write.command import Outcome
-from projections.write.imports import SKIPPED, ImportedThread, Importer
+from api.cli.stores import opened_store
+from api.cli.transfer import json_lines, progress, say
 
 if TYPE_CHECKING:
+    from api.cli.import_check import Survey
     from projections.store import MessageStore
+    from projections.write.command import Outcome
+    from projections.write.imports import ImportedThread
+
+DEFAULT_TENANT = "default"  # api.auth's, spelled here so that --help need not import it (a test keeps them equal)
 
 MAX_EVENTS_IN_FLIGHT = 50_000  # events submitted to the writer and not yet recorded: bounds memory, not speed
 MAX_THREADS_IN_FLIGHT = 4096
@@ -56,7 +57,9 @@ def import_file(
     The whole file is checked first; a line at fault stops the import before anything is recorded.
     Threads already in the store are skipped, so running the same import again is harmless.
     """
-    with opened_store(cache_size=CACHED_THREADS) as store:
+    from api.cli.import_check import FileCheck
+
+    with opened_store(create=True, cache_size=CACHED_THREADS) as store:
         started = time.perf_counter()
         check = FileCheck(store, tenant, DEFAULT_TENANT)
         with progress("Checking", None) as advance:
@@ -94,6 +97,9 @@ def record_file(
     path: Path, store: MessageStore, tenant: str | None, survey: Survey, advance: Callable[[], None]
 ) -> Tally:
     """Record every thread of a checked file through the writer, many per transaction; threads present are skipped."""
+    from api.cli.import_lines import parse_line
+    from projections.write.imports import SKIPPED, Importer
+
     importer = Importer(store.writer)
     tally = Tally()
     in_flight: deque[tuple[int, Future[Outcome], ImportedThread]] = deque()

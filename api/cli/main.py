@@ -12,13 +12,11 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from api.auth import generated_key, key_id_secret, keyring_for, mask
 from api.cli.export_command import export
 from api.cli.history import register as register_history
 from api.cli.import_command import import_file
 from api.cli.projections import register as register_projections
-from api.connections import ServerConfig
-from api.settings import Settings
+from api.cli.stores import describe
 
 cli = typer.Typer(
     help="An event-sourced message store that speaks the OpenAI Threads and Messages API.",
@@ -47,6 +45,10 @@ def serve(
     ),
 ) -> None:
     """Serve the API (SQLite in ./.msgstore by default)."""
+    from api.auth import generated_key, key_id_secret
+    from api.connections import ServerConfig
+    from api.settings import Settings
+
     given: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -69,7 +71,7 @@ def serve(
         console.print(f"{'Generated' if new else 'Using'} API key (kept in {where}):\n  [bold]{key}[/]")
         console.print("Set MSGSTORE_API_KEYS=key:tenant[,…] to choose your own.")
     key_id_secret(settings)  # created here, before the processes start, so they all read the same one
-    console.print(f"Database: {_safe(url)}  ·  API: http://{settings.host}:{settings.port}/v1")
+    console.print(f"Database: {describe(url)}  ·  API: http://{settings.host}:{settings.port}/v1", markup=False)
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
     if settings.workers > 1:  # metrics of all server processes, summed by whichever answers /metrics
         from api.metrics import share_between_processes
@@ -95,6 +97,9 @@ def serve(
 @cli.command()
 def keys() -> None:
     """List the configured API keys: tenant, scopes and the key id the audit trail records (never the key)."""
+    from api.auth import keyring_for, mask
+    from api.settings import Settings
+
     for key, principal in keyring_for(Settings()):
         scopes = ",".join(sorted(principal.scopes)) or "-"
         typer.echo(f"{principal.tenant}\t{principal.key_id}\t{scopes}\t{mask(key)}")
@@ -124,13 +129,6 @@ def _allow_open_files(needed: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         if target < needed:
             console.print(f"[yellow]Open files limited to {target}: lower MSGSTORE_MAX_CONNECTIONS to fit.[/]")
-
-
-def _safe(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://…@{rest.split('@', 1)[1]}"
-    return url
 
 
 register_history(cli)  # history, replay, export-events

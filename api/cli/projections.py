@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import signal
 import sys
 import threading
 import time
-from datetime import date
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -18,7 +17,13 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn,
 from rich.table import Table
 from rich.text import Text
 
-from api.settings import Settings
+from api.cli import stores
+from api.cli.analytics import analytics
+from api.cli.stores import announce, open_store
+
+if TYPE_CHECKING:
+    from api.settings import Settings
+    from projections.store import MessageStore
 
 console = Console(stderr=True)
 
@@ -39,18 +44,22 @@ class EventsDone(ProgressColumn):
         return Text(f"{task.completed:,.0f}/{total} events", style="progress.download")
 
 
-def _open_store() -> Any:
+def _store_opener(settings: Settings) -> Callable[[], MessageStore]:
+    """What opens the store for the worker, creating it if it is new (the worker may start before the API)."""
     from projections.storage.connect import open_database
     from projections.store import MessageStore
 
-    settings = Settings()
+    def open_store() -> MessageStore:
+        database = open_database(url, pool_size=settings.db_pool_size, timeout=settings.db_timeout)
+        try:
+            return MessageStore(database)
+        except BaseException:
+            database.close()  # a pool left open would go on trying to connect in the background
+            raise
+
     url = settings.resolved_database_url()
-    database = open_database(url, pool_size=settings.db_pool_size, timeout=settings.db_timeout)
-    try:
-        return MessageStore(database)
-    except BaseException:
-        database.close()  # a pool left open would go on trying to connect in the background
-        raise
+    announce(url)
+    return open_store
 
 
 def _projection(name: str) -> Any:
@@ -72,7 +81,7 @@ def worker(
     """Keep the asynchronous projections up to date (one worker works, any other stands by)."""
     from api.worker import open_when_reachable, projection_worker
 
-    settings = Settings()
+    settings = stores.settings()
     if batch_size:
         settings.worker_batch = batch_size
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
@@ -83,7 +92,7 @@ def worker(
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
-    store = open_when_reachable(_open_store, stopping)
+    store = open_when_reachable(_store_opener(settings), stopping)
     if store is None:
         return
     try:
@@ -97,7 +106,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     from projections.runners.heartbeat import worker_statuses
     from projections.runners.status import projection_status
 
-    store = _open_store()
+    store = open_store()
     try:
         found = projection_status(store.database, store.app)
         with store.database.read() as curs:
@@ -128,7 +137,7 @@ def rebuild(name: str = typer.Argument("messages", help="The projection to rebui
     from projections.runners.rebuild import rebuild as run_rebuild
 
     target = _projection(name)
-    store = _open_store()
+    store = open_store()
     started = time.monotonic()
     try:
         with _progress() as progress:
@@ -148,7 +157,7 @@ def verify(
     from projections.runners.verify import verify_with_head
 
     target = _projection(name)
-    store = _open_store()
+    store = open_store()
     try:
         with _progress() as progress:
             task = progress.add_task(f"Verifying {name}", total=None)
@@ -168,45 +177,6 @@ def verify(
     if not found.ok:
         raise typer.Exit(1)
     console.print(f"[green]{name} matches a fresh build from the whole event log ({found.head:,} events).[/]")
-
-
-def analytics(
-    start: str = typer.Option(None, "--from", help="First UTC day, YYYY-MM-DD."),
-    end: str = typer.Option(None, "--to", help="Last UTC day, YYYY-MM-DD."),
-    tenant: str = typer.Option(None, help="Only this tenant.", show_default="all"),
-    output: str = typer.Option("table", "--format", help="table, csv or json."),
-) -> None:
-    """Print daily activity per tenant (from the analytics projection)."""
-    from projections.analytics.view import DAILY_FIELDS, daily_for_all
-
-    if output not in ("table", "csv", "json"):
-        console.print(f"[red]Unknown format {output!r}: use table, csv or json.[/]")
-        raise typer.Exit(2)
-    for value, option in ((start, "--from"), (end, "--to")):
-        if value is not None:
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                console.print(f"[red]Invalid {option} {value!r}: expected YYYY-MM-DD.[/]")
-                raise typer.Exit(2) from None
-    store = _open_store()
-    try:
-        with store.database.read() as curs:
-            rows = daily_for_all(store.database.dialect, curs, tenant, start, end)
-    finally:
-        store.close()
-    fields = ("tenant", *DAILY_FIELDS)
-    if output == "json":
-        print(json.dumps(rows, indent=2))
-    elif output == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        table = Table(*fields)
-        for row in rows:
-            table.add_row(*(str(row[f]) for f in fields))
-        Console().print(table)
 
 
 def _progress() -> Progress:

@@ -1,4 +1,4 @@
-"""What ``msgstore import`` and ``msgstore export`` share: the store they open, and the lines of a file."""
+"""What ``msgstore import`` and ``msgstore export`` share: messages, progress, and the lines of a file."""
 
 from __future__ import annotations
 
@@ -6,17 +6,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
-import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-from api.settings import Settings
-
-if TYPE_CHECKING:
-    from projections.store import MessageStore
 
 PROGRESS_EVERY = 10_000  # between progress lines when standard error is not a terminal
 
@@ -26,23 +19,6 @@ err = Console(stderr=True)
 def say(text: str, style: str | None = None) -> None:
     """Print a line on standard error as written (no markup: ids and messages may hold brackets)."""
     err.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
-
-
-@contextmanager
-def opened_store(**options: Any) -> Iterator[MessageStore]:
-    """The store the settings name (``options`` for ``MessageStore``); one that cannot open ends the command."""
-    from projections.store import MessageStore
-
-    settings = Settings()
-    try:
-        store = MessageStore.open(settings.resolved_database_url(), max_batch=settings.max_batch, **options)
-    except Exception as e:  # any driver's error: the message is what helps
-        say(f"Cannot open the store: {e}. Check MSGSTORE_DATABASE_URL and that the database is running.", "red")
-        raise typer.Exit(1) from None
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 class BadLine(Exception):
@@ -65,6 +41,8 @@ def json_lines(path: Path) -> Iterator[tuple[int, Any]]:
 def progress(what: str, total: int | None, unit: str = "lines") -> Iterator[Callable[[], None]]:
     """A progress bar on a terminal, else a line every ``PROGRESS_EVERY`` (lines, threads); yields what advances it."""
     if err.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
         columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err) as bar:
             task = bar.add_task(unit, total=total)

@@ -48,3 +48,9 @@ def daily_for_all(
         {"tenant": row["tenant"], **{f: (row[f] if f == "day" else int(row[f])) for f in DAILY_FIELDS}}
         for row in curs.fetchall()
     ]
+
+
+def tenants(dialect: Dialect, curs: Cursor) -> list[str]:
+    """The tenants with any recorded activity, in order."""
+    curs.execute(f"SELECT DISTINCT tenant FROM {AnalyticsTables(dialect).daily} ORDER BY tenant")
+    return [str(row["tenant"]) for row in curs.fetchall()]

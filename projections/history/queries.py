@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import MessageNotFound, ThreadNotFound
+from projections.history.render import rfc3339
 from projections.history.state import microseconds
 from projections.history.tables import HistoryTables
 from projections.history.view import HistoryView
@@ -31,8 +32,20 @@ class InvalidPointInTime(ValueError):
         self.param = param
 
 
-def instant_us(text: str) -> int:
-    """Microseconds since the epoch of Unix seconds (``1714564800``, ``1714564800.25``) or RFC 3339."""
+class AbsentAtPointInTime(ThreadNotFound):
+    """The thread exists, but did not yet, or no longer, at the point in time asked for."""
+
+    def __init__(self, thread_id: str, message: str, param: str) -> None:
+        super().__init__(thread_id)
+        self.args = (message,)
+        self.param = param
+
+
+def instant_us(text: str, name: str = "as_of") -> int:
+    """Microseconds since the epoch of Unix seconds (``1714564800``, ``1714564800.25``) or RFC 3339.
+
+    ``name``: what the value was given as, for the error (the API's parameter, or a command's option).
+    """
     value = text.strip()
     if _SECONDS.fullmatch(value):
         return min(int(Decimal(value) * 1_000_000), _LATEST_US)
@@ -47,13 +60,13 @@ def instant_us(text: str) -> int:
             continue
         if moment.tzinfo is None:
             raise InvalidPointInTime(
-                f"Invalid 'as_of': {text!r} has no time zone; add 'Z' or an offset such as '+02:00'.", "as_of"
+                f"Invalid '{name}': {text!r} has no time zone; add 'Z' or an offset such as '+02:00'.", name
             )
         return microseconds(moment)
     raise InvalidPointInTime(
-        f"Invalid 'as_of': expected Unix seconds or an RFC 3339 timestamp (e.g. '2024-05-01T12:00:00Z'),"
+        f"Invalid '{name}': expected Unix seconds or an RFC 3339 timestamp (e.g. '2024-05-01T12:00:00Z'),"
         f" but got {text!r} instead.",
-        "as_of",
+        name,
     )
 
 
@@ -143,9 +156,15 @@ class History:
                     f" but got {at.version} instead.",
                     "version",
                 )
-            raise ThreadNotFound(thread_id)
+            self._owned(curs, tenant, thread_id)  # a foreign or missing thread stays a plain 404
+            asked, created = rfc3339(at.at_us or 0), rfc3339(self.view.created_us(curs, thread_id))
+            message = f"Thread '{thread_id}' did not exist yet at 'as_of' {asked}: it was created at {created}."
+            raise AbsentAtPointInTime(thread_id, message, "as_of")
         version, seq_high = point
         found = self.view.thread_at(curs, thread_id, version, tenant)
         if found is None:
-            raise ThreadNotFound(thread_id)
+            self._owned(curs, tenant, thread_id)
+            param, asked = ("as_of", rfc3339(at.at_us or 0)) if at.version is None else ("version", str(at.version))
+            message = f"Thread '{thread_id}' was deleted at or before '{param}' {asked}."
+            raise AbsentAtPointInTime(thread_id, message, param)
         return found, version, seq_high

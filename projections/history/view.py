@@ -44,6 +44,11 @@ class HistoryView:
         row = self._one(curs, sql, (thread_id,))
         return 0 if row is None else int(row["version"])
 
+    def created_us(self, curs: Cursor, thread_id: str) -> int:
+        """When the thread's first event was recorded (microseconds since the epoch)."""
+        sql = f"SELECT recorded_us FROM {self.tables.events} WHERE thread_id = %s ORDER BY version LIMIT 1"
+        return int(self._one(curs, sql, (thread_id,))["recorded_us"])
+
     def point(self, curs: Cursor, thread_id: str, *, version: int | None, at_us: int) -> tuple[int, int] | None:
         """(version, highest message seq by then) at a version, or at an instant; None before or beyond.
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from projections.storage.database import Database
 
+UNSUPPORTED = "Unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/db."
+
 
 def open_database(url: str, *, pool_size: int = 10, timeout: float = 5.0) -> Database:
     """Open the database a ``sqlite:///path`` or ``postgresql://…`` URL names.
@@ -18,5 +20,20 @@ def open_database(url: str, *, pool_size: int = 10, timeout: float = 5.0) -> Dat
         from projections.storage.postgres import PostgresDatabase
 
         return PostgresDatabase(url, pool_size=pool_size, timeout=timeout)
-    msg = f"Unsupported database URL {url!r}: use sqlite:///path/to/file.db or postgresql://user@host/db."
-    raise ValueError(msg)
+    raise ValueError(UNSUPPORTED.format(url=url))
+
+
+def holds_store(url: str, *, timeout: float = 5.0) -> bool:
+    """Whether the database a URL names holds a store already, found out without creating anything.
+
+    Raises ``DatabaseUnavailable`` when it cannot be asked (PostgreSQL down, an unreadable file).
+    """
+    if url.startswith("sqlite:"):
+        from projections.storage import sqlite
+
+        return sqlite.holds_store(url)
+    if url.startswith(("postgresql:", "postgres:")):
+        from projections.storage import postgres
+
+        return postgres.holds_store(url, timeout)
+    raise ValueError(UNSUPPORTED.format(url=url))

@@ -196,6 +196,16 @@ def _connection_lost(error: psycopg.Error) -> bool:
 ADMIN_SHUTDOWN = ("57P01", "57P02", "57P03")  # the server shut down, crashed, or is starting: try again later
 
 
+def holds_store(url: str, timeout: float = DEFAULT_TIMEOUT) -> bool:
+    """Whether the database holds the event log (its schema was created); creates nothing."""
+    try:
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), **connection_options(timeout)) as conn:
+            found = conn.execute("SELECT to_regclass(%s)", (EVENTS_TABLE,)).fetchone()
+    except psycopg.Error as e:
+        raise DatabaseUnavailable(f"Cannot connect to PostgreSQL: {e}".strip()) from None
+    return found is not None and found[0] is not None
+
+
 def connection_options(timeout: float) -> dict[str, Any]:
     """libpq options of every connection: a bounded connect, and keepalives that notice a vanished server."""
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,28 @@ class _RowCursor:
         return self._cursor.fetchall()
 
 
+def sqlite_path(url: str) -> Path:
+    """The file a ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db`` URL names (as SQLAlchemy)."""
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+    if not path or ":memory:" in path:
+        msg = "SQLite needs a file: use sqlite:///relative/path.db or sqlite:////absolute/path.db."
+        raise ValueError(msg)
+    return Path(path)
+
+
+def holds_store(url: str) -> bool:
+    """Whether the SQLite file exists and holds an event log; opened read-only, so nothing is created."""
+    path = sqlite_path(url)
+    if not path.is_file():
+        return False
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'")
+            return found.fetchone() is not None
+    except sqlite3.Error as e:
+        raise DatabaseUnavailable(f"Cannot read SQLite file {path}: {e}") from None
+
+
 class SQLiteDatabase(Database):
     """A SQLite file in WAL mode; readers use one connection per thread."""
 
@@ -61,12 +83,7 @@ class SQLiteDatabase(Database):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        # sqlite:///relative/path.db or sqlite:////absolute/path.db, as SQLAlchemy spells them.
-        path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
-        if not path or ":memory:" in path:
-            msg = "SQLite needs a file: use sqlite:///relative/path.db or sqlite:////absolute/path.db."
-            raise ValueError(msg)
-        self.path = Path(path)
+        self.path = sqlite_path(url)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []

@@ -185,3 +185,20 @@ def test_bad_history_parameters_are_400_naming_them(
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["type"] == "invalid_request_error" and error["param"] == param and error["message"]
+
+
+def test_a_point_in_time_before_the_thread_or_after_its_deletion_says_which(http: httpx.Client) -> None:
+    thread = http.post("/v1/threads", json={}).json()
+    t = thread["id"]
+    before = http.get(f"/v1/threads/{t}", params={"as_of": "2000-01-01T00:00:00Z"})
+    assert before.status_code == 404
+    error = before.json()["error"]
+    assert error["param"] == "as_of" and error["type"] == "invalid_request_error"
+    assert error["message"].startswith(f"Thread '{t}' did not exist yet at 'as_of' 2000-01-01T00:00:00.000000Z")
+    assert "it was created at " in error["message"]
+    assert http.get(f"/v1/threads/{t}/messages", params={"as_of": "946684800"}).json()["error"] == error
+    assert http.delete(f"/v1/threads/{t}").status_code == 200
+    gone = http.get(f"/v1/threads/{t}", params={"version": "2"})
+    assert gone.status_code == 404
+    assert gone.json()["error"]["message"] == f"Thread '{t}' was deleted at or before 'version' 2."
+    assert gone.json()["error"]["param"] == "version"

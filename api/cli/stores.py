@@ -1,0 +1,95 @@
+"""The store a command opens: said on standard error, and never created by a command that only reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urlsplit, urlunsplit
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from api.settings import Settings
+    from projections.store import MessageStore
+
+err = Console(stderr=True)
+
+WHERE_TO_LOOK = (
+    "Run the command from the folder you ran `msgstore serve` in, or point it at the store with"
+    " MSGSTORE_DATA_DIR or MSGSTORE_DATABASE_URL (a .env file in the current folder is read too)."
+)
+
+
+class NoStore(Exception):
+    """The configured database holds no store, and the command would have created an empty one."""
+
+
+def describe(url: str) -> str:
+    """The database a URL names, for people: a SQLite file's absolute path, a server URL without its password."""
+    if url.startswith("sqlite:///"):
+        return f"SQLite file {Path(url.removeprefix('sqlite:///')).absolute()}"
+    parts = urlsplit(url)
+    if parts.password is not None:
+        host = parts.netloc.rsplit("@", 1)[1]
+        parts = parts._replace(netloc=f"{parts.username}:***@{host}")
+    return urlunsplit(parts._replace(query=""))  # options such as ?password=… stay out too
+
+
+def check_store(url: str, timeout: float) -> None:
+    """Raise ``NoStore`` unless the database already holds a store; creates nothing."""
+    from projections.storage.connect import holds_store
+
+    if not holds_store(url, timeout=timeout):
+        raise NoStore(
+            f"No store in {describe(url)}: this command only reads, so it created nothing. {WHERE_TO_LOOK}"
+        )
+
+
+def settings() -> Settings:
+    """The settings, read from the environment (and ``.env``) when a command runs."""
+    from api.settings import Settings
+
+    return Settings()
+
+
+def announce(url: str) -> None:
+    """Say on standard error which database the command uses (standard output stays the command's answer)."""
+    err.print(f"Database: {describe(url)}", style="dim", markup=False, highlight=False, soft_wrap=True)
+
+
+def open_store(*, create: bool = False, **options: Any) -> MessageStore:
+    """Open the configured store, saying which it is; without ``create`` a missing one ends the command (exit 1)."""
+    from projections.store import MessageStore
+
+    found = settings()
+    url = found.resolved_database_url()
+    announce(url)
+    try:
+        if not create:
+            check_store(url, found.db_timeout)
+        return MessageStore.open(
+            url, pool_size=found.db_pool_size, db_timeout=found.db_timeout, max_batch=found.max_batch, **options
+        )
+    except NoStore as e:
+        fail(str(e))
+    except Exception as e:  # any driver's error: its message is what helps
+        fail(f"Cannot open the store: {e}. Check MSGSTORE_DATABASE_URL and that the database is running.")
+
+
+@contextmanager
+def opened_store(*, create: bool = False, **options: Any) -> Iterator[MessageStore]:
+    """``open_store`` for the length of a block, closed after it."""
+    store = open_store(create=create, **options)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """End the command with a message on standard error (as written: ids and paths may hold brackets)."""
+    err.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
