@@ -137,6 +137,13 @@ def assert_openai_error(response: Answer, method: str = "GET") -> None:
     assert "Traceback" not in response.text
 
 
+def assert_names_nothing(http: httpx.Client, method: str, url: str, body: Any) -> None:
+    """A path holding an odd id is an unknown id or an unknown route: a 400 or a 404, never a 2xx."""
+    response = http.request(method, url, json=body if method == "POST" else None)
+    assert_openai_error(response, method)
+    assert response.status_code in (400, 404)  # never a 2xx: such an id names nothing
+
+
 def texts() -> st.SearchStrategy[str]:
     """Any unicode (surrogates included), the odd strings above, and long ones."""
     return st.one_of(
