@@ -9,7 +9,8 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import keyring_for
+from api.auth import key_id_secret, keyring_for
+from api.console import install_console
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.fastpath import FastPath, route_templates
@@ -90,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(items.router)
     app.include_router(analytics.router)
     app.include_router(metrics.router)
+    if settings.console:
+        install_console(app, keys, key_id_secret(settings))
 
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     async def healthz() -> dict[str, str]:
