@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from domain.errors import ThreadNotFound
 from projections.conversations.tables import ItemsTables
 from projections.conversations.view import ItemsView
+from projections.crypto.keyring import Keyring, keys_ddl
+from projections.crypto.master import MasterKey
+from projections.crypto.sealing import OPENERS
 from projections.history.queries import History
 from projections.history.tables import HISTORY_PROJECTION
 from projections.messages.async_reads import AsyncReads
@@ -40,11 +43,20 @@ class MessageStore(ConversationCommands):
         on_batch: Callable[[int], None] | None = None,
         outcome_timeout: float = 120.0,
         retry_window: float = 600.0,
+        master_key: MasterKey | None = None,
+        previous_master_keys: Sequence[MasterKey] = (),
     ) -> None:
+        # With a master key, content is encrypted at rest under data keys it wraps (projections/crypto/).
+        self.keyring = None if master_key is None else Keyring(database, master_key, previous_master_keys)
         with database.setup_lock():
-            self.app = ThreadsApplication(env=database.application_env())
+            self.app = ThreadsApplication(env=database.application_env(), keyring=self.keyring)
             database.adopt(self.app)
             database.setup()
+            with database.transaction() as curs:
+                for statement in keys_ddl(database.dialect):
+                    curs.execute(statement)
+        if self.keyring is not None:
+            OPENERS.add(self.keyring)
         self.tables = ViewTables(database.dialect)
         # Set by an API process on PostgreSQL: the hottest reads on its event loop (messages/async_reads.py).
         self.async_reads: AsyncReads | None = None
@@ -85,6 +97,8 @@ class MessageStore(ConversationCommands):
     def close(self) -> None:
         """Finish queued writes and release connections."""
         self.writer.stop()
+        if self.keyring is not None:
+            OPENERS.remove(self.keyring)
         self.signal.stop()
         self.app.close()
         self.database.close()

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from domain.conversation_content import apply_item_delta, message_to_item_content
 from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.conversations.tables import ITEMS_PROJECTION, ItemsTables
+from projections.crypto.columns import loads, sealed_json
 from projections.storage.batch import Row, RowBatch, Table
-from projections.storage.columns import dumps
 from projections.storage.row_projector import Fields, Handler, RowProjector
 
 ITEM_COLUMNS = ("item_id", "thread_id", "tenant", "seq", "type", "body", "created_at", "modified_at", "deleted_at")
@@ -58,7 +56,7 @@ class ItemsProjector(RowProjector):
     def _change(self, batch: RowBatch, item_id: str, at: int, change: Callable[[Any], Any]) -> None:
         row = batch.row(self.items, (item_id,))  # read-modify-write: the body so far, in this batch
         if row is not None:
-            row["body"] = dumps(change(orjson.loads(row["body"])))
+            row["body"] = sealed_json(change(loads(row["body"])), item_id)
             row["modified_at"] = at
 
 
@@ -85,7 +83,7 @@ def item_row(item_id: str, item: dict[str, Any], f: Fields, at: int) -> Row:
         "tenant": f["actor"]["tenant"],
         "seq": f["seq"],
         "type": item.get("type", "message"),
-        "body": dumps(item),
+        "body": sealed_json(item, item_id),
         "created_at": at,
         "modified_at": at,
         "deleted_at": None,

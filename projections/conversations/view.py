@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Unpack
 
-import orjson
-
 from domain.errors import ItemNotFound, ThreadNotFound
 from domain.ids import conversation_id
 from projections.conversations.tables import ItemsTables
+from projections.crypto.columns import loads
 from projections.messages.tables import ViewTables
 from projections.pages import Page, PageQuery, Window, by_seq, check_cursors
 from projections.storage.sql import Cursor
@@ -23,13 +22,13 @@ def render_conversation(row: Any) -> dict[str, Any]:
         "id": conversation_id(row["thread_id"]),
         "object": "conversation",
         "created_at": row["created_at"],
-        "metadata": orjson.loads(row["metadata"]),
+        "metadata": loads(row["metadata"]),
     }
 
 
 def render_item(row: Any) -> dict[str, Any]:
     """The wire form of an items view row: its id, then the item."""
-    return {"id": row["item_id"], **orjson.loads(row["body"])}
+    return {"id": row["item_id"], **loads(row["body"])}
 
 
 class ItemsView:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from projections.crypto.columns import sealed_fields
 from projections.history.message_rows import MessageRows
 from projections.history.state import (
     EVENT_COLUMNS,
@@ -121,7 +122,7 @@ class HistoryBatch:
     def put_thread(self, thread_id: str, version: int, state: State, *, deleted: bool) -> None:
         track = self._thread(thread_id)
         track.state, track.loaded = state, True
-        row = {f: encode(state[f], f) for f in THREAD_FIELDS}
+        row = {f: encode(state[f], f, thread_id) for f in THREAD_FIELDS}
         row.update(thread_id=thread_id, valid_from=version, tenant=track.tenant or "", deleted=int(deleted))
         self._thread_rows.append(row)
 
@@ -150,7 +151,7 @@ class HistoryBatch:
                 "tenant": tenant,
                 "actor": dumps(actor),
                 "recorded_us": recorded_us,
-                "data": dumps_any(data),
+                "data": dumps_any(sealed_fields(data, message_id or thread_id)),
                 "seq_high": track.seq_high,
             }
         )

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from domain.content import APPENDABLE
+from projections.crypto.sealing import COLUMN_MARK
 
 Content = list[dict[str, Any]]
 Shape = list[int | None]
@@ -65,7 +66,7 @@ def is_shape(content: list[Any]) -> bool:
 
 def stored_shape(stored: str) -> Shape | None:
     """The shape a stored content is, or None for a full one (``[]`` included), without parsing a full one."""
-    if stored.startswith("[{") or stored == "[]":
+    if stored.startswith(("[{", COLUMN_MARK)) or stored == "[]":  # a full content, maybe sealed
         return None
     shape: Shape = orjson.loads(stored)
     return shape

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from projections.crypto.columns import opened_piece, sealed_piece
 from projections.history.contents import Content, expand, stored_shape
 from projections.history.state import table
 from projections.history.tables import HistoryTables
@@ -50,7 +51,7 @@ class StoredContents:
         rows = self.curs.fetchall()
         if not rows:
             return None
-        chunks, since = [str(row["piece"]) for row in rows], int(rows[0]["since"])
+        chunks, since = [opened_piece(str(row["piece"])) for row in rows], int(rows[0]["since"])
         self._stored[message_id] = (chunks, since)
         return orjson.loads("".join(chunks)), since
 
@@ -69,9 +70,10 @@ class StoredContents:
             same = 0 if since != old_since else _common(old, chunks)
             for i in range(same, len(chunks)):
                 if i < len(old):
-                    updates.append((since, chunks[i], message_id, i))
+                    updates.append((since, sealed_piece(chunks[i], message_id), message_id, i))
                 else:
-                    inserts.append({"message_id": message_id, "chunk": i, "since": since, "piece": chunks[i]})
+                    piece = sealed_piece(chunks[i], message_id)
+                    inserts.append({"message_id": message_id, "chunk": i, "since": since, "piece": piece})
             if len(old) > len(chunks):
                 cuts.append((message_id, len(chunks)))
         t = self.tables.contents
@@ -132,6 +134,6 @@ class LatestContents:
             sql = self._select.format(", ".join("%s" for _ in some)) + " ORDER BY message_id, chunk"
             curs.execute(self.q(sql), some)
             for row in curs.fetchall():
-                chunks.setdefault(row["message_id"], []).append(row["piece"])
+                chunks.setdefault(row["message_id"], []).append(opened_piece(row["piece"]))
                 since[row["message_id"]] = int(row["since"])
         return {m: (orjson.loads("".join(c)), since[m]) for m, c in chunks.items()}

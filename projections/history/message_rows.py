@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from projections.crypto.columns import is_sealed, sealed_json
 from projections.history.contents import Content, expand, is_shape, shape_of, stored_shape
 from projections.history.latest import StoredContents
 from projections.history.state import MESSAGE_COLUMNS, MESSAGE_FIELDS, State, decode, encode, table
@@ -73,7 +74,8 @@ class MessageRows:
                 self._updates.setdefault((message_id, previous.valid_from), {}).update(changes)
             self.contents.put(message_id, content, since)
             stored = shape_of(content, content) or []
-        row = {f: encode(state[f], f) for f in MESSAGE_FIELDS if f != "content"}  # content: encoded by flush
+        # content: encoded by flush
+        row = {f: encode(state[f], f, message_id) for f in MESSAGE_FIELDS if f != "content"}
         row.update(content=stored, valid_from=version, valid_to=None, deleted=int(deleted))
         self._rows.append(row)
         self._open[message_id] = _Open(None if deleted else state, version, row, content, since is None, since)
@@ -83,14 +85,14 @@ class MessageRows:
         updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for (message_id, valid_from), changes in self._updates.items():
             columns = tuple(sorted(changes))
-            values = (dumps(changes[c]) if c == "content" else changes[c] for c in columns)
+            values = (stored_content(changes[c], message_id) if c == "content" else changes[c] for c in columns)
             updates.setdefault(columns, []).append((*values, message_id, valid_from))
         for columns, params in updates.items():
             sets = ", ".join(f"{c} = %s" for c in columns)
             sql = f"UPDATE {self.tables.messages} SET {sets} WHERE message_id = %s AND valid_from = %s"
             run(self.curs, self._q(sql), params)
         for row in self._rows:
-            row["content"] = dumps(row["content"])
+            row["content"] = stored_content(row["content"], row["message_id"])
         insert_rows(self.curs, self.tables.dialect, table(self.tables.messages, MESSAGE_COLUMNS), self._rows)
         self.contents.flush()
 
@@ -110,7 +112,8 @@ class MessageRows:
             else:
                 state = decode(row, MESSAGE_FIELDS)
                 full, since = True, None
-                if not row["content"].startswith("[{"):  # a shape, or [] (a shape too if a latest content is stored)
+                # a shape, or [] (a shape too if a latest content is stored); a full content may be sealed
+                if not (row["content"].startswith("[{") or is_sealed(row["content"])):
                     latest = self.contents.load(message_id)
                     if latest is not None:
                         (state["content"], since), full = latest, False
@@ -135,3 +138,8 @@ class MessageRows:
             shape = pending["content"] if "content" in pending else stored_shape(stored["content"])
             if shape is not None and is_shape(shape):
                 self._updates.setdefault(key, {})["content"] = expand(latest, shape)
+
+
+def stored_content(content: Content, message_id: str) -> str:
+    """A message row's content column: a shape as JSON, a full content sealed when the store encrypts."""
+    return dumps(content) if not content or is_shape(content) else sealed_json(content, message_id)

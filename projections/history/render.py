@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from projections.crypto.columns import opened_fields
 from projections.history.state import EPOCH
 from projections.messages.view import render_message
 
@@ -40,7 +41,7 @@ def renders_message(row: Any) -> bool:
 
 def render_event(row: Any) -> dict[str, Any]:
     """The wire form of an event row (joined with the message row it produced, if any)."""
-    data = orjson.loads(row["data"])
+    data = opened_fields(orjson.loads(row["data"]))
     if renders_message(row) and row["seq"] is not None:
         data = {**data, "message": render_message(row)}
     return {

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from projections.crypto.columns import loads, sealed_json
 from projections.messages.columns import MESSAGE_BODY
 from projections.storage.batch import Table
 from projections.storage.columns import dumps
@@ -40,13 +41,15 @@ def decode(row: Any, fields: tuple[str, ...]) -> State:
     state: State = {}
     for f in fields:
         value = row[f]
-        state[f] = orjson.loads(value) if f in JSON_FIELDS and value is not None else value
+        state[f] = loads(value) if f in JSON_FIELDS and value is not None else value
     return state
 
 
-def encode(value: Any, field: str) -> Any:
-    """The column value of a state field."""
-    return dumps(value) if field in JSON_FIELDS and value is not None else value
+def encode(value: Any, field: str, key_id: str) -> Any:
+    """The column value of a state field (content sealed under ``key_id`` when the store encrypts)."""
+    if field not in JSON_FIELDS or value is None:
+        return value
+    return dumps(value) if field == "incomplete_details" else sealed_json(value, key_id)
 
 
 @cache

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import orjson
-
 from domain.content import apply_delta
 from domain.conversation_content import appears_in_threads, message_fields
 from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
+from projections.crypto.columns import loads, sealed_json
 from projections.messages.columns import MESSAGE_BODY
 from projections.messages.tables import ViewTables
 from projections.storage.batch import Row, RowBatch, Table
@@ -82,9 +81,9 @@ class MessagesProjector(RowProjector):
     def _modified(self, batch: RowBatch, f: Fields, at: int) -> None:
         values: Row = {}
         if f["metadata"] is not None:
-            values["metadata"] = dumps(f["metadata"])
+            values["metadata"] = sealed_json(f["metadata"], f["thread_id"])
         if f["tool_resources"] is not None:
-            values["tool_resources"] = dumps(f["tool_resources"])
+            values["tool_resources"] = sealed_json(f["tool_resources"], f["thread_id"])
         if values:
             batch.update(self.threads, (f["thread_id"],), values)
 
@@ -101,7 +100,8 @@ class MessagesProjector(RowProjector):
 
     def _message_modified(self, batch: RowBatch, f: Fields, at: int) -> None:
         if f["metadata"] is not None:
-            batch.update(self.messages, (f["message_id"],), {"metadata": dumps(f["metadata"]), "modified_at": at})
+            metadata = sealed_json(f["metadata"], f["message_id"])
+            batch.update(self.messages, (f["message_id"],), {"metadata": metadata, "modified_at": at})
 
     def _message_deleted(self, batch: RowBatch, f: Fields, at: int) -> None:
         batch.update(self.messages, (f["message_id"],), {"deleted_at": at, "modified_at": at})
@@ -109,7 +109,7 @@ class MessagesProjector(RowProjector):
     def _message_delta_appended(self, batch: RowBatch, f: Fields, at: int) -> None:
         row = batch.row(self.messages, (f["message_id"],))  # read-modify-write: the content so far, in this batch
         if row is not None:
-            row["content"] = dumps(apply_delta(orjson.loads(row["content"]), f["content"]))
+            row["content"] = sealed_json(apply_delta(loads(row["content"]), f["content"]), f["message_id"])
             row["modified_at"] = at
 
     def _message_completed(self, batch: RowBatch, f: Fields, at: int) -> None:
@@ -131,8 +131,8 @@ def thread_row(f: Fields, at: int) -> Row:
         "thread_id": f["thread_id"],
         "tenant": f["tenant"],
         "created_at": at,
-        "metadata": dumps(f["metadata"] or {}),
-        "tool_resources": dumps(f["tool_resources"] or {}),
+        "metadata": sealed_json(f["metadata"] or {}, f["thread_id"]),
+        "tool_resources": sealed_json(f["tool_resources"] or {}, f["thread_id"]),
         "modified_at": at,
         "deleted_at": None,
         "version": f["originator_version"],
@@ -148,9 +148,9 @@ def message_row(f: Fields, at: int) -> Row:
         "seq": f["seq"],
         "created_at": at,
         "role": f["role"],
-        "content": dumps(f["content"]),
-        "attachments": dumps(f["attachments"]),
-        "metadata": dumps(f["metadata"]),
+        "content": sealed_json(f["content"], f["message_id"]),
+        "attachments": sealed_json(f["attachments"], f["message_id"]),
+        "metadata": sealed_json(f["metadata"], f["message_id"]),
         "status": f["status"],
         "assistant_id": f["assistant_id"],
         "run_id": f["run_id"],

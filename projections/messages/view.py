@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Unpack
 
-import orjson
-
 from domain.errors import MessageNotFound, ThreadNotFound
+from projections.crypto.columns import loads
 from projections.messages.tables import ViewTables
 from projections.pages import Page, PageQuery, Window, by_seq, check_cursors
 from projections.storage.sql import Cursor
@@ -37,8 +36,8 @@ def render_thread(row: Any) -> dict[str, Any]:
         "id": row["thread_id"],
         "object": "thread",
         "created_at": row["created_at"],
-        "tool_resources": orjson.loads(row["tool_resources"]),
-        "metadata": orjson.loads(row["metadata"]),
+        "tool_resources": loads(row["tool_resources"]),
+        "metadata": loads(row["metadata"]),
     }
 
 
@@ -51,15 +50,15 @@ def render_message(row: Any) -> dict[str, Any]:
         "created_at": row["created_at"],
         "thread_id": row["thread_id"],
         "status": row["status"],
-        "incomplete_details": None if details is None else orjson.loads(details),
+        "incomplete_details": None if details is None else loads(details),
         "completed_at": row["completed_at"],
         "incomplete_at": row["incomplete_at"],
         "role": row["role"],
-        "content": orjson.loads(row["content"]),
+        "content": loads(row["content"]),
         "assistant_id": row["assistant_id"],
         "run_id": row["run_id"],
-        "attachments": orjson.loads(row["attachments"]),
-        "metadata": orjson.loads(row["metadata"]),
+        "attachments": loads(row["attachments"]),
+        "metadata": loads(row["metadata"]),
     }
 
 

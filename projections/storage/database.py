@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from projections.crypto.columns import loads
 from projections.storage.positions import create_positions_table
 from projections.storage.signal import EventSignal
 from projections.storage.sql import Cursor, Dialect
@@ -122,13 +123,16 @@ class Database(ABC):
         *,
         replace: bool = False,
         keep_since: int | None = None,
+        stored: str | None = None,
     ) -> None:
         """Store the answer to an idempotent request in the caller's transaction.
 
         A key recorded already raises ``IdempotencyConflict``; with ``replace`` the latest answer wins instead,
-        unless it was recorded at ``keep_since`` (Unix seconds) or later: then it raises too.
+        unless it was recorded at ``keep_since`` (Unix seconds) or later: then it raises too. ``stored`` is the
+        body as stored, if not its JSON (its ciphertext when the store encrypts).
         """
-        params: list[Any] = [tenant, key, fingerprint, status, orjson.dumps(body).decode(), now]
+        text = orjson.dumps(body).decode() if stored is None else stored
+        params: list[Any] = [tenant, key, fingerprint, status, text, now]
         keep = "NOTHING"
         if replace:
             keep = (
@@ -170,7 +174,7 @@ class Database(ABC):
             row = curs.fetchone()
         if row is None:
             return None
-        return row["fingerprint"], int(row["status_code"]), orjson.loads(row["response"])
+        return row["fingerprint"], int(row["status_code"]), loads(row["response"])
 
 
 DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for a transaction chosen as a deadlock's victim

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -25,11 +26,14 @@ class FastJSONTranscoder(JSONTranscoder):
     thread's events and state hold none deeper down), a key that is not a string (orjson refuses it).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, seal: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
         super().__init__()
         self._encode_custom = custom_type_encoder(self)
+        self._seal = seal  # seals an event's content fields before it is encoded (encryption at rest)
 
     def encode(self, obj: Any) -> bytes:
+        if self._seal is not None and isinstance(obj, dict):
+            obj = self._seal(obj)
         if isinstance(obj, dict) and not any(isinstance(value, UUID) for value in obj.values()):
             try:
                 return orjson.dumps(obj, default=self._encode_custom, option=OPTIONS)

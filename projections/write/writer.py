@@ -14,6 +14,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import DomainError
 from domain.ids import thread_uuid
 from domain.thread import Thread
+from projections.crypto.columns import sealed_json, writing_for
 from projections.projection import Projector
 from projections.storage.application import ThreadsApplication
 from projections.storage.database import Database, IdempotencyConflict
@@ -142,6 +143,8 @@ class Writer(CommandQueue):
 
     def _saved(self, touched: dict[UUID, Thread], commands: list[Command], events: int) -> None:
         """Keep the recorded aggregates, snapshot them, and answer the commands."""
+        if self.app.keyring is not None:
+            self.app.keyring.saved()
         for uid, aggregate in touched.items():
             self._threads.remember(uid, aggregate)
         self._threads.snapshot(touched.values())
@@ -170,22 +173,33 @@ class Writer(CommandQueue):
 
     def _inline(self, events: Sequence[Any], commands: list[Command]) -> Callable[[Cursor, Sequence[int]], None]:
         def inline(curs: Cursor, ids: Sequence[int]) -> None:
-            now = int(time.time())
-            for projector in self.projectors:
-                projector.apply(curs, events, ids[-1] if ids else None, now)
-            prefetch_all(curs, [command.render for command in commands])
-            for command in commands:
-                status, body = command.render(curs)
-                idem = command.idempotency
-                if idem is not None:
-                    # A retry whose first attempt was recorded meanwhile (it waited here while the retry's own
-                    # look-up found nothing) conflicts, and is answered with that attempt's outcome instead.
-                    keep_since = now - int(self.retry_window) if idem.retry else None
-                    answer = (idem.tenant, idem.key, idem.fingerprint, status, body, now)
-                    self.database.remember_response(curs, *answer, replace=idem.implicit, keep_since=keep_since)
-                command.outcome = Outcome(status, body, idem.fingerprint if idem else None)
+            keyring = self.app.keyring
+            if keyring is not None:
+                keyring.write_pending(curs)  # the data keys of new content, with the events sealed under them
+            with writing_for(keyring):
+                self._write_views(curs, ids, commands, events)
 
         return inline
+
+    def _write_views(self, curs: Cursor, ids: Sequence[int], commands: list[Command], events: Sequence[Any]) -> None:
+        """The inline views' changes and the commands' answers (remembered for idempotent requests)."""
+        now = int(time.time())
+        for projector in self.projectors:
+            projector.apply(curs, events, ids[-1] if ids else None, now)
+        prefetch_all(curs, [command.render for command in commands])
+        for command in commands:
+            status, body = command.render(curs)
+            idem = command.idempotency
+            if idem is not None:
+                # A retry whose first attempt was recorded meanwhile (it waited here while the retry's own
+                # look-up found nothing) conflicts, and is answered with that attempt's outcome instead.
+                keep_since = now - int(self.retry_window) if idem.retry else None
+                answer = (idem.tenant, idem.key, idem.fingerprint, status, body, now)
+                stored = sealed_json(body, answer_key(command.thread_id, body)) if self.app.keyring else None
+                self.database.remember_response(
+                    curs, *answer, replace=idem.implicit, keep_since=keep_since, stored=stored
+                )
+            command.outcome = Outcome(status, body, idem.fingerprint if idem else None)
 
     def _run_alone(self, command: Command) -> None:
         uid = thread_uuid(command.thread_id)
@@ -241,3 +255,9 @@ class Writer(CommandQueue):
             return
         fingerprint, status, body = recalled
         command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
+
+
+def answer_key(thread_id: str, body: Any) -> str:
+    """The data key an answer kept for retries is sealed with: its message's or item's, else its thread's."""
+    found = body.get("id") if isinstance(body, dict) else None
+    return found if isinstance(found, str) and found.split("_", 1)[0] not in ("thread", "conv") else thread_id

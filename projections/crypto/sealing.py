@@ -1,0 +1,146 @@
+"""Content sealed with data keys: the content fields of stored events, and the content columns of the read models."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from projections.crypto.keyring import DataKey, InvalidTag, Keyring
+
+SEALED_TYPE = "sealed"  # the transcoding's name: a sealed field is stored as {"_type_": "sealed", "_data_": text}
+COLUMN_MARK = "~"  # a read model's JSON column holding ciphertext starts with it (JSON text never does)
+THREAD_FIELDS = ("metadata", "tool_resources")
+MESSAGE_FIELDS = ("content", "attachments", "metadata")
+ITEM_PLAIN = frozenset({"type", "role", "status"})  # what an item's rules read: never sealed
+KINDS: dict[type, str] = {list: "l", dict: "d", str: "s"}
+ERASED_VALUES: dict[str, Callable[[], Any]] = {"l": list, "d": dict, "s": str, "n": lambda: None}
+
+
+class ContentErased(Exception):
+    """A change names content whose data key was erased: nothing more can be written under it."""
+
+
+class Sealed:
+    """A value sealed with a data key, as its stored text ``kind:key_id:ciphertext``."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def seal(key: DataKey, value: Any) -> str:
+    """``value`` as JSON, encrypted under ``key``; the kind of value stays readable (what it reads as once erased)."""
+    kind = KINDS.get(type(value), "n")
+    return f"{kind}:{key.key_id}:{key.seal(orjson.dumps(value))}"
+
+
+def unseal(text: str, find: Callable[[str], DataKey | None]) -> Any:
+    """The value ``seal`` encrypted; once its key is erased, an empty value of its kind."""
+    kind, _, rest = text.partition(":")
+    key_id, _, body = rest.rpartition(":")
+    key = find(key_id)
+    if key is None:
+        return ERASED_VALUES[kind]()
+    return orjson.loads(key.open(body))
+
+
+def sealed_key_id(text: str) -> str:
+    """The id of the data key a sealed text (a field's or a column's) was sealed with."""
+    return text.lstrip(COLUMN_MARK).split(":", 2)[1]
+
+
+class EventSealer:
+    """Seals the content fields of an event's state before it is stored (types, ids, actors and times stay clear).
+
+    Thread fields are sealed with the thread's key; a message's or an item's with its own, so that one of
+    them can be erased alone. The key of a new thread, message or item is made by its creating event.
+    """
+
+    def __init__(self, keyring: Keyring) -> None:
+        self.keyring = keyring
+
+    def seal_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        """A copy of an event's stored state with its content sealed (a snapshot's state is returned as is)."""
+        if "actor" not in state or "thread_id" not in state:
+            return state
+        subject = state.get("message_id") or state.get("item_id")
+        item = state.get("item")
+        fields = MESSAGE_FIELDS if subject else THREAD_FIELDS
+        if not any(state.get(f) is not None for f in fields) and not item:
+            return state
+        key = self._key(state, subject)
+        sealed = dict(state)
+        for f in fields:
+            if sealed.get(f) is not None:
+                sealed[f] = Sealed(seal(key, sealed[f]))
+        if isinstance(item, dict):
+            sealed["item"] = {k: v if k in ITEM_PLAIN else Sealed(seal(key, v)) for k, v in item.items()}
+        return sealed
+
+    def _key(self, state: dict[str, Any], subject: str | None) -> DataKey:
+        key_id = subject or state["thread_id"]
+        creates = "seq" in state if subject else "tenant" in state and "originator_topic" in state
+        if creates:
+            cached = self.keyring.cached(key_id)
+            if cached is not None:  # the same event encoded again (a retried transaction)
+                return cached
+            tenant = state.get("tenant") or state["actor"]["tenant"]
+            return self.keyring.create(key_id, state["thread_id"], tenant)
+        key = self.keyring.find(key_id)
+        if key is None:
+            raise ContentErased(f"'{key_id}' was erased: its content can no longer change.")
+        return key
+
+
+def _kind_default(text: str) -> Any:
+    return ERASED_VALUES[text.partition(":")[0]]()
+
+
+class Openers:
+    """The keyrings of the stores open in this process, which the read models' columns are opened with."""
+
+    def __init__(self) -> None:
+        self._rings: list[Keyring] = []
+        self._lock = threading.Lock()
+
+    def add(self, keyring: Keyring) -> None:
+        with self._lock:
+            self._rings.append(keyring)
+
+    def remove(self, keyring: Keyring) -> None:
+        with self._lock:
+            if keyring in self._rings:
+                self._rings.remove(keyring)
+
+    @property
+    def active(self) -> bool:
+        """Whether any store open in this process encrypts."""
+        return bool(self._rings)
+
+    def find(self, key_id: str, preferred: Keyring | None = None) -> DataKey | None:
+        """The data key ``key_id`` of ``preferred``, else of whichever open store holds one."""
+        for ring in [preferred] if preferred is not None else list(self._rings):
+            key = ring.find(key_id)
+            if key is not None:
+                return key
+        return None
+
+    def open(self, text: str) -> Any:
+        """The value of a sealed text, under whichever open store's key opens it (stores may share ids)."""
+        key_id = text.partition(":")[2].rpartition(":")[0]
+        for ring in list(self._rings):
+            key = ring.find(key_id)
+            if key is None:
+                continue
+            try:
+                return orjson.loads(key.open(text.rpartition(":")[2]))
+            except InvalidTag:
+                continue
+        return _kind_default(text)
+
+
+OPENERS = Openers()
