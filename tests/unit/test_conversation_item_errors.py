@@ -31,43 +31,115 @@ def assistant_part(**fields: Any) -> dict[str, Any]:
     return {"items": [{"role": "assistant", "content": [fields]}]}
 
 
-MESSAGE_ERRORS: list[tuple[Any, str, str, str]] = [
+# The message of these two codes is the parameter's full path in OpenAI's fixed words.
+SAID = {
+    "missing_required_parameter": "Missing required parameter: '{}'.",
+    "unknown_parameter": "Unrecognized request argument supplied: {}",
+}
+NAMED_ERRORS: list[tuple[Any, str, str]] = [
+    ({"items": [USER | {"name": "bob"}]}, "items[0].name", "unknown_parameter"),
+    ({"items": [{"content": "x"}]}, "items[0].role", "missing_required_parameter"),
+    ({"items": [USER, {"type": "message", "role": "user"}]}, "items[1].content", "missing_required_parameter"),
+    (part(text="x"), "items[0].content[0].type", "missing_required_parameter"),
+    (part(type="input_text", text="x", cache=True), "items[0].content[0].cache", "unknown_parameter"),
+    (part(type="input_text"), "items[0].content[0].text", "missing_required_parameter"),
     (
-        {"items": [USER, USER, {"role": "user", "content": [{"type": "input_text", "text": 5}]}]},
-        "Invalid type for 'items[2].content[0].text': expected a string, but got an integer instead.",
-        "items[2].content[0].text",
-        "invalid_type",
-    ),
-    (
-        {"items": ["hi"]},
-        "Invalid type for 'items[0]': expected an object, but got a string instead.",
-        "items[0]",
-        "invalid_type",
-    ),
-    (
-        {"items": [USER | {"name": "bob"}]},
-        "Unrecognized request argument supplied: items[0].name",
-        "items[0].name",
-        "unknown_parameter",
-    ),
-    (
-        {"items": [{"content": "x"}]},
-        "Missing required parameter: 'items[0].role'.",
-        "items[0].role",
+        assistant_part(type="output_text", text="x", annotations=[{"type": "file_path", "file_id": "f"}]),
+        "items[0].content[0].annotations[0].index",
         "missing_required_parameter",
     ),
+    (assistant_part(type="refusal"), "items[0].content[0].refusal", "missing_required_parameter"),
+]
+
+
+@pytest.mark.parametrize(("body", "param", "code"), NAMED_ERRORS)
+def test_missing_and_unknown_parameters_are_named_by_their_full_path(body: Any, param: str, code: str) -> None:
+    assert refused(parse_items_create, body) == (400, SAID[code].format(param), param, code)
+
+
+# An unsupported value: "Invalid value: '<value>'. Supported values are: <supported>." (body, param, value, supported)
+UNSUPPORTED_VALUES: list[tuple[Any, str, str, str]] = [
     (
         {"items": [{"role": "tool", "content": "x"}]},
-        "Invalid value: 'tool'. Supported values are: 'user', 'assistant', 'system' and 'developer'.",
         "items[0].role",
-        "invalid_value",
+        "tool",
+        "'user', 'assistant', 'system' and 'developer'",
     ),
     (
-        {"items": [USER, {"type": "message", "role": "user"}]},
-        "Missing required parameter: 'items[1].content'.",
-        "items[1].content",
-        "missing_required_parameter",
+        part(type="output_text", text="x"),
+        "items[0].content[0].type",
+        "output_text",
+        INPUT_TYPES,
     ),
+    (
+        assistant_part(type="input_text", text="x"),
+        "items[0].content[0].type",
+        "input_text",
+        "'output_text' and 'refusal'",
+    ),
+    (
+        part(type="input_image", file_id="file-1", detail="ultra"),
+        "items[0].content[0].detail",
+        "ultra",
+        "'auto', 'low', 'high' and 'original'",
+    ),
+    (
+        part(type="input_text", text="x", prompt_cache_breakpoint={"mode": "implicit"}),
+        "items[0].content[0].prompt_cache_breakpoint.mode",
+        "implicit",
+        "'explicit'",
+    ),
+    (
+        assistant_part(type="output_text", text="x", annotations=[{"type": "footnote"}]),
+        "items[0].content[0].annotations[0].type",
+        "footnote",
+        "'file_citation', 'url_citation', 'container_file_citation' and 'file_path'",
+    ),
+    ({"items": [USER | {"status": "done"}]}, "items[0].status", "done", "'in_progress', 'completed' and 'incomplete'"),
+    ({"items": [USER | {"phase": "draft"}]}, "items[0].phase", "draft", "'commentary' and 'final_answer'"),
+]
+# A wrong type: "Invalid type for '<param>': expected <expected>, but got <got> instead." (body, param, expected, got)
+WRONG_TYPES: list[tuple[Any, str, str, str]] = [
+    (
+        {"items": [USER, USER, {"role": "user", "content": [{"type": "input_text", "text": 5}]}]},
+        "items[2].content[0].text",
+        "a string",
+        "an integer",
+    ),
+    ({"items": ["hi"]}, "items[0]", "an object", "a string"),
+    (
+        {"items": [USER | {"content": 7}]},
+        "items[0].content",
+        "one of a string or an array of content parts",
+        "an integer",
+    ),
+    ({"items": [USER | {"content": ["hi"]}]}, "items[0].content[0]", "an object", "a string"),
+    (part(type="input_image", image_url=["u"]), "items[0].content[0].image_url", "a string", "an array"),
+    (part(type="input_file", file_id="file-1", filename=3), "items[0].content[0].filename", "a string", "an integer"),
+    (
+        assistant_part(type="output_text", text="x", annotations={}),
+        "items[0].content[0].annotations",
+        "an array",
+        "an object",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "param", "value", "supported"), UNSUPPORTED_VALUES)
+def test_an_unsupported_value_is_named_with_the_supported_ones(
+    body: Any, param: str, value: str, supported: str
+) -> None:
+    message = f"Invalid value: '{value}'. Supported values are: {supported}."
+    assert refused(parse_items_create, body) == (400, message, param, "invalid_value")
+
+
+@pytest.mark.parametrize(("body", "param", "expected", "got"), WRONG_TYPES)
+def test_a_wrong_type_is_named_with_the_expected_one(body: Any, param: str, expected: str, got: str) -> None:
+    message = f"Invalid type for '{param}': expected {expected}, but got {got} instead."
+    assert refused(parse_items_create, body) == (400, message, param, "invalid_type")
+
+
+MESSAGE_ERRORS: list[tuple[Any, str, str, str]] = [
     (
         {"items": [USER | {"content": ""}]},
         f"Invalid 'items[0].content': {TOO_SHORT}",
@@ -82,54 +154,11 @@ MESSAGE_ERRORS: list[tuple[Any, str, str, str]] = [
         "string_above_max_length",
     ),
     (
-        {"items": [USER | {"content": 7}]},
-        "Invalid type for 'items[0].content': expected one of a string or an array of content parts,"
-        " but got an integer instead.",
-        "items[0].content",
-        "invalid_type",
-    ),
-    (
         {"items": [USER | {"content": []}]},
         "Invalid 'items[0].content': empty array. Expected an array with minimum length 1, but got an empty array"
         " instead.",
         "items[0].content",
         "empty_array",
-    ),
-    (
-        {"items": [USER | {"content": ["hi"]}]},
-        "Invalid type for 'items[0].content[0]': expected an object, but got a string instead.",
-        "items[0].content[0]",
-        "invalid_type",
-    ),
-    (
-        part(text="x"),
-        "Missing required parameter: 'items[0].content[0].type'.",
-        "items[0].content[0].type",
-        "missing_required_parameter",
-    ),
-    (
-        part(type="output_text", text="x"),
-        f"Invalid value: 'output_text'. Supported values are: {INPUT_TYPES}.",
-        "items[0].content[0].type",
-        "invalid_value",
-    ),
-    (
-        assistant_part(type="input_text", text="x"),
-        "Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'.",
-        "items[0].content[0].type",
-        "invalid_value",
-    ),
-    (
-        part(type="input_text", text="x", cache=True),
-        "Unrecognized request argument supplied: items[0].content[0].cache",
-        "items[0].content[0].cache",
-        "unknown_parameter",
-    ),
-    (
-        part(type="input_text"),
-        "Missing required parameter: 'items[0].content[0].text'.",
-        "items[0].content[0].text",
-        "missing_required_parameter",
     ),
     (
         part(type="input_text", text=""),
@@ -144,71 +173,10 @@ MESSAGE_ERRORS: list[tuple[Any, str, str, str]] = [
         "missing_required_parameter",
     ),
     (
-        part(type="input_image", image_url=["u"]),
-        "Invalid type for 'items[0].content[0].image_url': expected a string, but got an array instead.",
-        "items[0].content[0].image_url",
-        "invalid_type",
-    ),
-    (
-        part(type="input_image", file_id="file-1", detail="ultra"),
-        "Invalid value: 'ultra'. Supported values are: 'auto', 'low', 'high' and 'original'.",
-        "items[0].content[0].detail",
-        "invalid_value",
-    ),
-    (
         part(type="input_file", filename="a.pdf"),
         "Invalid 'items[0].content[0]': an input_file part needs one of 'file_id', 'file_data' or 'file_url'.",
         "items[0].content[0]",
         "missing_required_parameter",
-    ),
-    (
-        part(type="input_file", file_id="file-1", filename=3),
-        "Invalid type for 'items[0].content[0].filename': expected a string, but got an integer instead.",
-        "items[0].content[0].filename",
-        "invalid_type",
-    ),
-    (
-        part(type="input_text", text="x", prompt_cache_breakpoint={"mode": "implicit"}),
-        "Invalid value: 'implicit'. Supported values are: 'explicit'.",
-        "items[0].content[0].prompt_cache_breakpoint.mode",
-        "invalid_value",
-    ),
-    (
-        assistant_part(type="output_text", text="x", annotations={}),
-        "Invalid type for 'items[0].content[0].annotations': expected an array, but got an object instead.",
-        "items[0].content[0].annotations",
-        "invalid_type",
-    ),
-    (
-        assistant_part(type="output_text", text="x", annotations=[{"type": "file_path", "file_id": "f"}]),
-        "Missing required parameter: 'items[0].content[0].annotations[0].index'.",
-        "items[0].content[0].annotations[0].index",
-        "missing_required_parameter",
-    ),
-    (
-        assistant_part(type="output_text", text="x", annotations=[{"type": "footnote"}]),
-        "Invalid value: 'footnote'. Supported values are: 'file_citation', 'url_citation',"
-        " 'container_file_citation' and 'file_path'.",
-        "items[0].content[0].annotations[0].type",
-        "invalid_value",
-    ),
-    (
-        assistant_part(type="refusal"),
-        "Missing required parameter: 'items[0].content[0].refusal'.",
-        "items[0].content[0].refusal",
-        "missing_required_parameter",
-    ),
-    (
-        {"items": [USER | {"status": "done"}]},
-        "Invalid value: 'done'. Supported values are: 'in_progress', 'completed' and 'incomplete'.",
-        "items[0].status",
-        "invalid_value",
-    ),
-    (
-        {"items": [USER | {"phase": "draft"}]},
-        "Invalid value: 'draft'. Supported values are: 'commentary' and 'final_answer'.",
-        "items[0].phase",
-        "invalid_value",
     ),
     (
         {"items": [USER | {"id": "msg 1"}]},
