@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, Query, Request
 from psycopg import AsyncConnection
@@ -145,13 +145,9 @@ def create_app(database_url: str, keys: KeyRing) -> FastAPI:
 
     @app.get("/v1/threads/{thread_id}/messages")
     async def list_messages(
-        thread_id: str,
-        caller: Caller,
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        order: Annotated[Literal["asc", "desc"], Query()] = "desc",
-        after: Annotated[str | None, Query()] = None,
-        before: Annotated[str | None, Query()] = None,
+        thread_id: str, caller: Caller, page: crud_conversations.Page, before: Annotated[str | None, Query()] = None
     ) -> JSONBody:
+        limit, order, after = page
         async with pool.connection() as conn:
             await _thread(conn, thread_id, caller.tenant)
             sql = PAGE

@@ -9,10 +9,10 @@ Item references are not resolved (the benchmark sends none).
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from psycopg import AsyncConnection
 from psycopg.errors import UniqueViolation
 from psycopg.rows import DictRow
@@ -54,6 +54,24 @@ PAGE = "SELECT item_id, body FROM crud_items WHERE conversation_id = %s AND dele
 Pool = AsyncConnectionPool[AsyncConnection[DictRow]]
 
 
+class ListQuery(NamedTuple):
+    limit: int
+    order: Literal["asc", "desc"]
+    after: str | None
+
+
+def list_query(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    order: Annotated[Literal["asc", "desc"], Query()] = "desc",
+    after: Annotated[str | None, Query()] = None,
+) -> ListQuery:
+    """The query parameters both of the baseline's lists take (messages add ``before``), validated as the store's."""
+    return ListQuery(limit, order, after)
+
+
+Page = Annotated[ListQuery, Depends(list_query)]
+
+
 def conversations_router(pool: Pool) -> APIRouter:
     """The conversations endpoints of the baseline, on its connection pool."""
     router = APIRouter(prefix="/v1/conversations")
@@ -77,13 +95,8 @@ def conversations_router(pool: Pool) -> APIRouter:
         return JSONBody(body | {"has_more": False})
 
     @router.get("/{conversation_id}/items")
-    async def list_items(
-        conversation_id: str,
-        request: Request,
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        order: Annotated[Literal["asc", "desc"], Query()] = "desc",
-        after: Annotated[str | None, Query()] = None,
-    ) -> JSONBody:
+    async def list_items(conversation_id: str, request: Request, page: Page) -> JSONBody:
+        limit, order, after = page
         sql = PAGE
         params: list[str | int] = [conversation_id]
         async with pool.connection() as conn:
