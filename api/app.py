@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import key_id_secret, keyring_for
 from api.console import install_console
 from api.docs import install_docs
+from api.encryption import encryption_options
 from api.errors import install_error_handlers
 from api.fastpath import FastPath, route_templates
 from api.metrics import RequestMetrics, observe_batch
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             on_batch=observe_batch,
             outcome_timeout=settings.outcome_timeout,
             retry_window=settings.retry_window,
+            **encryption_options(settings),
         )
         app.state.store = store
         reads = async_reads_for(store.database, store.view)

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     )
     retry_window: float = Field(600.0, ge=0, description="Seconds an SDK request's answer is kept for its retries.")
     log_level: str = Field("info", description="Log level of the server.")
+    encryption: bool = Field(True, description="Encrypt content at rest (AES-GCM).")
+    master_key: SecretStr = Field(
+        SecretStr(""), description="Master key wrapping the data keys (base64); empty: one kept in the data dir."
+    )
+    previous_master_keys: SecretStr = Field(
+        SecretStr(""), description="Master keys being rotated away from, comma-separated (`msgstore keys rotate`)."
+    )
     worker: bool = Field(True, description="Run the projection worker inside `msgstore serve`.")
     worker_batch: int = Field(5000, ge=1, description="Most events the worker applies in one transaction.")
     console: bool = Field(False, description="Serve the audit console (web pages for a thread's history) at /console.")

@@ -46,13 +46,14 @@ class EventsDone(ProgressColumn):
 
 def _store_opener(settings: Settings) -> Callable[[], MessageStore]:
     """What opens the store for the worker, creating it if it is new (the worker may start before the API)."""
+    from api.encryption import encryption_options
     from projections.storage.connect import open_database
     from projections.store import MessageStore
 
     def open_store() -> MessageStore:
         database = open_database(url, pool_size=settings.db_pool_size, timeout=settings.db_timeout)
         try:
-            return MessageStore(database)
+            return MessageStore(database, **encryption_options(settings))
         except BaseException:
             database.close()  # a pool left open would go on trying to connect in the background
             raise

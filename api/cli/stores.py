@@ -62,6 +62,7 @@ def announce(url: str) -> None:
 
 def open_store(*, create: bool = False, **options: Any) -> MessageStore:
     """Open the configured store, saying which it is; without ``create`` a missing one ends the command (exit 1)."""
+    from api.encryption import encryption_options
     from projections.store import MessageStore
 
     found = settings()
@@ -70,6 +71,7 @@ def open_store(*, create: bool = False, **options: Any) -> MessageStore:
     try:
         if not create:
             check_store(url, found.db_timeout)
+        options = {**encryption_options(found), **options}
         return MessageStore.open(
             url, pool_size=found.db_pool_size, db_timeout=found.db_timeout, max_batch=found.max_batch, **options
         )
