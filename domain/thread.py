@@ -9,6 +9,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.content import block_types, check_delta
 from domain.conversation_content import THREAD_ROLES, item_to_message_content
+from domain.erasure import Erasure
 from domain.ids import thread_uuid
 from domain.states import COMPLETED, DELETED, HIDDEN, IN_PROGRESS, INCOMPLETE, ITEM, Actor
 from domain.thread_commands import ThreadCommands
@@ -29,7 +30,7 @@ class Ending(Aggregate.Event):
         aggregate.ended(self.ended_id, self.ends_as)  # type: ignore[attr-defined]
 
 
-class Thread(ThreadCommands, Aggregate):
+class Thread(Erasure, ThreadCommands, Aggregate):
     """A conversation owned by one tenant; holds only what its rules need.
 
     ``messages`` maps every message and item id to its state: a thread message's status, ``hidden``,
