@@ -31,6 +31,7 @@
     headOut.textContent = drawn.dataset.head;
     slider.value = drawn.dataset.version;
     shown.textContent = drawn.dataset.version;
+    slider.setAttribute("aria-valuetext", "version " + drawn.dataset.version + " of " + drawn.dataset.head);
     const url = version === null ? base : base + "?version=" + version;
     history.replaceState(null, "", url);
   }

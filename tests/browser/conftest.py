@@ -1,0 +1,49 @@
+"""Fixtures of the console's browser tests: a server with the console on, per database, and a Chromium page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.console import WIDE, chromium_path
+from tests.support.servers import Server, StartServer
+
+
+@pytest.fixture(scope="module")
+def console(start_server: StartServer, database_url: str) -> Iterator[Server]:
+    """A server with MSGSTORE_CONSOLE=true on the scenario's database."""
+    server = start_server(database_url, env={"MSGSTORE_CONSOLE": "true"})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium from the system (nothing is downloaded), shared by the session."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies) at 1280x800."""
+    context = browser.new_context(viewport=WIDE, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def api(console: Server) -> Iterator[httpx.Client]:
+    """Raw HTTP to the console's server as tenant alpha."""
+    with httpx.Client(base_url=console.root, headers={"Authorization": "Bearer sk-test-alpha"}, timeout=30) as c:
+        yield c
