@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Request
@@ -15,7 +15,7 @@ from api.deps import PrincipalDep, StoreDep
 from api.errors import APIError, from_exception
 from api.wakeups import ThreadWakeups
 from domain.ids import thread_uuid
-from projections.messages.changes import Change, ThreadChanges
+from projections.messages.changes import Change, ThreadChanges, reads_views
 from projections.store import MessageStore
 
 TAG = "stream (extension)"
@@ -102,10 +102,16 @@ async def follow(
     woken = await wakeups.subscribe(thread)  # before the first read: no commit falls between the two
     try:
         position = after
+        handed: list[Any] | None = None  # the new events the process's reader handed over; None: read the log
         while True:
             woken.clear()
             try:
-                batch = await run_in_threadpool(changes.after, thread_id, position, PAGE)
+                if handed is None:
+                    batch = await run_in_threadpool(changes.after, thread_id, position, PAGE)
+                elif reads_views(handed):
+                    batch = await run_in_threadpool(changes.of, handed)
+                else:  # a delta carries what it shows: no thread, no read
+                    batch = changes.of(handed)
             except Exception as e:  # the response has started: report in the stream, then end it
                 error = from_exception(e)
                 body = {"error": {"message": error.message, "type": error.type, "param": None, "code": error.code}}
@@ -117,12 +123,13 @@ async def follow(
                 position = change.version
                 if change.final:
                     return
-            if len(batch) >= PAGE:
+            if handed is None and len(batch) >= PAGE:
                 continue
             try:
                 await asyncio.wait_for(woken.wait(), keepalive)
             except TimeoutError:
                 yield b": keep-alive\n\n"
+            handed = woken.take(position)
     finally:
         wakeups.unsubscribe(thread, woken)
 

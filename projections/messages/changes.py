@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
     from projections.storage.database import Database
 
 StreamEvent = tuple[str, dict[str, Any]]
+# Events whose stream payload is the object as the view holds it when they are delivered (read then).
+SHOWN_FROM_VIEWS: tuple[type[Any], ...] = (
+    Thread.Modified,
+    Thread.MessageCompleted,
+    Thread.MessageMarkedIncomplete,
+    Thread.MessageModified,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,11 @@ class Change:
     version: int
     events: tuple[StreamEvent, ...]
     final: bool = False
+
+
+def reads_views(events: Sequence[Any]) -> bool:
+    """Whether the changes of ``events`` need a read of the views (a delta, say, carries all it shows)."""
+    return any(isinstance(e, SHOWN_FROM_VIEWS) for e in events)
 
 
 def item_created(e: Any) -> tuple[StreamEvent, ...]:
@@ -93,13 +106,16 @@ class ThreadChanges:
 
     def after(self, thread_id: str, version: int, limit: int) -> list[Change]:
         """Return the thread's changes after ``version``, at most ``limit`` of them, in order."""
-        events = list(self.app.repository.event_store.get(thread_uuid(thread_id), gt=version, limit=limit))
-        if not events:
-            return []
+        return self.of(list(self.app.repository.event_store.get(thread_uuid(thread_id), gt=version, limit=limit)))
+
+    def of(self, events: Sequence[Any]) -> list[Change]:
+        """The changes of a thread's ``events``, in order; the views are read only if one of them shows an object."""
+        if not reads_views(events):
+            return [self._change(None, e) for e in events]
         with self.database.read() as curs:
             return [self._change(curs, e) for e in events]
 
-    def _change(self, curs: Cursor, e: Any) -> Change:
+    def _change(self, curs: Cursor | None, e: Any) -> Change:
         version = int(e.originator_version)
         if isinstance(e, Thread.Created):
             thread = {
@@ -141,12 +157,14 @@ class ThreadChanges:
             return Change(version, (("thread.message.deleted", body),))
         return Change(version, ())  # an event the stream does not show: its position still advances
 
-    def _read_thread(self, curs: Cursor, thread_id: str) -> dict[str, Any]:
+    def _read_thread(self, curs: Cursor | None, thread_id: str) -> dict[str, Any]:
+        assert curs is not None  # reads_views() opened one
         curs.execute(self._thread, (thread_id,))
         row = curs.fetchone()
         return {"id": thread_id, "object": "thread"} if row is None else render_thread(row)
 
-    def _read_message(self, curs: Cursor, thread_id: str, message_id: str) -> dict[str, Any]:
+    def _read_message(self, curs: Cursor | None, thread_id: str, message_id: str) -> dict[str, Any]:
+        assert curs is not None  # reads_views() opened one
         curs.execute(self._message, (message_id, thread_id))
         row = curs.fetchone()
         return {"id": message_id, "object": "thread.message"} if row is None else render_message(row)
