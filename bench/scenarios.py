@@ -34,13 +34,19 @@ class System:
     def pids(self) -> list[int]:
         return [pid for s in (self.server, *self.helpers) if s.process is not None for pid in s.pids()]
 
-    def batches(self) -> tuple[float, float] | None:
-        """(write transactions, events) the store's writer has recorded so far, from /metrics."""
+    def metrics(self) -> str | None:
+        """The store's ``/metrics`` text; None for the baseline, or if the store does not answer."""
         if self.name != "store":
             return None
         try:
-            text = httpx.get(self.server.url + "/metrics", timeout=10).text
+            return httpx.get(self.server.url + "/metrics", timeout=10).text
         except httpx.HTTPError:
+            return None
+
+    def batches(self) -> tuple[float, float] | None:
+        """(write transactions, events) the store's writer has recorded so far, from /metrics."""
+        text = self.metrics()
+        if text is None:
             return None
         found = dict(METRIC.findall(text))
         if len(found) < 2:

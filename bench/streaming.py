@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from rich.console import Console
 
 from bench.report import Row
@@ -209,11 +208,8 @@ def table_bytes(url: str) -> dict[str, int]:
 
 def buckets(system: System) -> dict[float, float] | None:
     """The writer's cumulative batch-size histogram (events per transaction) from the store's ``/metrics``."""
-    if system.name != "store":
-        return None
-    try:
-        text = httpx.get(system.server.url + "/metrics", timeout=10).text
-    except httpx.HTTPError:
+    text = system.metrics()
+    if text is None:
         return None
     return {float(le): float(count) for le, count in BUCKET.findall(text)}
 
