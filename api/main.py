@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
-import sys
 
 from api.app import create_app
+from api.logs import configure, resolve
+from api.settings import Settings
 
-logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-app = create_app()
+settings = Settings()
+if not logging.getLogger().handlers:  # served by uvicorn itself, not by `msgstore serve` (which configured them)
+    configure(settings.log_level, resolve(settings.log_format))
+app = create_app(settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     )
     retry_window: float = Field(600.0, ge=0, description="Seconds an SDK request's answer is kept for its retries.")
     log_level: str = Field("info", description="Log level of the server.")
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto", description="Log lines as json or text; auto: text on a terminal, JSON anywhere else."
+    )
     encryption: bool = Field(True, description="Encrypt content at rest (AES-GCM).")
     master_key: SecretStr = Field(
         SecretStr(""), description="Master key wrapping the data keys (base64); empty: one kept in the data dir."

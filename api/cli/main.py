@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import resource
 import socket
-import sys
 from typing import Any
 
 import typer
@@ -16,7 +16,7 @@ from api.cli.export_command import export
 from api.cli.history import register as register_history
 from api.cli.import_command import import_file
 from api.cli.projections import register as register_projections
-from api.cli.stores import describe
+from api.cli.stores import LOG_FORMAT, LogFormat, describe
 
 cli = typer.Typer(
     help="An event-sourced message store that speaks the OpenAI Threads and Messages API.",
@@ -26,6 +26,7 @@ cli = typer.Typer(
 projections_cli = typer.Typer(help="Inspect and rebuild the read models.", no_args_is_help=True)
 cli.add_typer(projections_cli, name="projections")
 console = Console(stderr=True)
+log = logging.getLogger("msgstore.server")
 RESERVED_FILES = 256  # beside the connections: database connections, the SQLite files, logs
 
 
@@ -43,10 +44,12 @@ def serve(
     head_timeout: float = typer.Option(
         None, help="Seconds to send a complete request head.", show_default="10"
     ),
+    log_format: LogFormat = LOG_FORMAT,
 ) -> None:
     """Serve the API (SQLite in ./.msgstore by default)."""
     from api.auth import generated_key, key_id_secret
     from api.connections import ServerConfig
+    from api.logs import configure, resolve
     from api.settings import Settings
 
     given: dict[str, Any] = {
@@ -56,23 +59,24 @@ def serve(
         "max_connections": max_connections,
         "keep_alive_timeout": keep_alive_timeout,
         "head_timeout": head_timeout,
+        "log_format": log_format,
     }
     settings = Settings(**{name: value for name, value in given.items() if value is not None})
     _check_address(settings.host, settings.port)
     url = settings.resolved_database_url()
+    log_config = configure(settings.log_level, resolve(settings.log_format))
     if settings.workers > 1 and url.startswith("sqlite"):
-        console.print(
-            "[yellow]Several workers on one SQLite file serialize on its write lock;"
-            " use PostgreSQL (MSGSTORE_DATABASE_URL=postgresql://…) to scale out.[/]"
+        log.warning(
+            "Several workers on one SQLite file serialize on its write lock;"
+            " use PostgreSQL (MSGSTORE_DATABASE_URL=postgresql://…) to scale out."
         )
     if not settings.api_keys:
         key, new = generated_key(settings.data_dir)
-        where = settings.data_dir / "api_key"
-        console.print(f"{'Generated' if new else 'Using'} API key (kept in {where}):\n  [bold]{key}[/]")
-        console.print("Set MSGSTORE_API_KEYS=key:tenant[,…] to choose your own.")
+        event = "api_key_generated" if new else "api_key_used"
+        hint = "Set MSGSTORE_API_KEYS=key:tenant[,…] to choose your own."
+        log.info(_line(event, key=key, kept_in=str(settings.data_dir.absolute() / "api_key"), hint=hint))
     key_id_secret(settings)  # created here, before the processes start, so they all read the same one
-    console.print(f"Database: {describe(url)}  ·  API: http://{settings.host}:{settings.port}/v1", markup=False)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
+    log.info(_line("serving", database=describe(url), api=f"http://{settings.host}:{settings.port}/v1"))
     if settings.workers > 1:  # metrics of all server processes, summed by whichever answers /metrics
         from api.metrics import share_between_processes
 
@@ -87,7 +91,8 @@ def serve(
         workers=settings.workers,
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=settings.keep_alive_timeout,
-        access_log=False,
+        access_log=False,  # api/middleware.py logs each request, with its route and tenant
+        log_config=log_config,
         log_level=settings.log_level.lower(),
         # Open event streams never finish by themselves: end them after this, clients resume with Last-Event-ID.
         timeout_graceful_shutdown=5,
@@ -103,6 +108,11 @@ def keys() -> None:
     for key, principal in keyring_for(Settings()):
         scopes = ",".join(sorted(principal.scopes)) or "-"
         typer.echo(f"{principal.tenant}\t{principal.key_id}\t{scopes}\t{mask(key)}")
+
+
+def _line(event: str, **fields: str) -> str:
+    """A structured log message: a JSON object with ``event`` first (api/logs.py lays it out)."""
+    return json.dumps({"event": event, **fields})
 
 
 def _check_address(host: str, port: int) -> None:
@@ -128,7 +138,7 @@ def _allow_open_files(needed: int) -> None:
         target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         if target < needed:
-            console.print(f"[yellow]Open files limited to {target}: lower MSGSTORE_MAX_CONNECTIONS to fit.[/]")
+            log.warning("Open files limited to %d: lower MSGSTORE_MAX_CONNECTIONS to fit.", target)
 
 
 register_history(cli)  # history, replay, export-events

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from rich.text import Text
 
 from api.cli import stores
 from api.cli.analytics import analytics
-from api.cli.stores import announce, open_store
+from api.cli.stores import describe, open_store
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -59,7 +58,7 @@ def _store_opener(settings: Settings) -> Callable[[], MessageStore]:
             raise
 
     url = settings.resolved_database_url()
-    announce(url)
+    logging.getLogger("msgstore.worker").info(json.dumps({"event": "worker_starting", "database": describe(url)}))
     return open_store
 
 
@@ -78,14 +77,16 @@ def worker(
         None, help="Most events per transaction.", show_default="MSGSTORE_WORKER_BATCH or 5000"
     ),
     metrics_port: int = typer.Option(0, help="Serve this process's Prometheus metrics on this port (0: none)."),
+    log_format: stores.LogFormat = stores.LOG_FORMAT,
 ) -> None:
     """Keep the asynchronous projections up to date (one worker works, any other stands by)."""
+    from api.logs import configure, resolve
     from api.worker import open_when_reachable, projection_worker
 
     settings = stores.settings()
     if batch_size:
         settings.worker_batch = batch_size
-    logging.basicConfig(level=settings.log_level.upper(), format="%(message)s", stream=sys.stderr)
+    configure(settings.log_level, resolve(log_format or settings.log_format))
     if metrics_port:
         from prometheus_client import start_http_server
 

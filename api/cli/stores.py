@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
@@ -20,6 +20,15 @@ err = Console(stderr=True)
 WHERE_TO_LOOK = (
     "Run the command from the folder you ran `msgstore serve` in, or point it at the store with"
     " MSGSTORE_DATA_DIR or MSGSTORE_DATABASE_URL (a .env file in the current folder is read too)."
+)
+
+
+LogFormat = Literal["auto", "json", "text"]
+LOG_FORMAT = typer.Option(
+    None,
+    "--log-format",
+    help="Log lines as json or text; auto: text on a terminal, JSON anywhere else.",
+    show_default="MSGSTORE_LOG_FORMAT or auto",
 )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import os
-import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,9 +122,9 @@ def test_a_key_is_generated_on_first_start(database_url: str, tmp_path: Path) ->
     server = Server(database_url, data_dir, env={"MSGSTORE_API_KEYS": ""})
     try:
         server.start()
-        found = re.search(r"Generated API key \(kept in .*?\):\s+(sk-msgstore-\S+)", server.log(), re.S)
-        assert found, server.log()
-        key = found.group(1)
+        (generated,) = [json.loads(line) for line in server.log().splitlines() if "api_key_generated" in line]
+        assert generated["kept_in"] == str(data_dir.absolute() / "api_key"), server.log()
+        key = generated["key"]
         key_file = data_dir / "api_key"
         assert key_file.read_text().strip() == key
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -138,8 +138,8 @@ def test_a_key_is_generated_on_first_start(database_url: str, tmp_path: Path) ->
     again = Server(database_url, data_dir, env={"MSGSTORE_API_KEYS": ""})
     try:
         again.start()
-        assert "Using API key" in again.log() and key in again.log()
-        assert "Generated API key" not in again.log()
+        assert '"event":"api_key_used"' in again.log() and key in again.log()
+        assert "api_key_generated" not in again.log()
         thread = httpx.post(again.base_url + "/threads", json={}, headers={"Authorization": f"Bearer {key}"})
         assert thread.status_code == 200
     finally:
