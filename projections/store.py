@@ -27,11 +27,11 @@ from projections.storage.connect import open_database
 from projections.storage.database import Database
 from projections.storage.signal import EventSignal
 from projections.write.commands import NewMessage
-from projections.write.conversations import ConversationCommands
+from projections.write.erasures import ErasureCommands
 from projections.write.writer import Writer
 
 
-class MessageStore(ConversationCommands):
+class MessageStore(ErasureCommands):
     """Everything the API does with threads and messages, on one database: the composition root below ``api/``."""
 
     def __init__(

@@ -10,6 +10,7 @@ from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.conversations.tables import ITEMS_PROJECTION, ItemsTables
 from projections.crypto.columns import loads, sealed_json
+from projections.crypto.sealing import ITEM_PLAIN
 from projections.storage.batch import Row, RowBatch, Table
 from projections.storage.row_projector import Fields, Handler, RowProjector
 
@@ -31,6 +32,7 @@ class ItemsProjector(RowProjector):
             Thread.MessageDeltaAppended: self._delta_appended,
             Thread.MessageCompleted: self._completed,
             Thread.MessageMarkedIncomplete: self._marked_incomplete,
+            Thread.MessageErased: self._erased,
         }
         super().__init__(tables.dialect, name, handlers)
 
@@ -46,6 +48,14 @@ class ItemsProjector(RowProjector):
 
     def _delta_appended(self, batch: RowBatch, f: Fields, at: int) -> None:
         self._change(batch, f["message_id"], at, lambda b: {**b, "content": grown(b, f["content"])})
+
+    def _erased(self, batch: RowBatch, f: Fields, at: int) -> None:
+        row = batch.row(self.items, (f["message_id"],))
+        if row is not None:
+            kept = {k: v for k, v in loads(row["body"]).items() if k in ITEM_PLAIN}
+            body = {**kept, "type": row["type"], **({"content": []} if row["type"] == "message" else {})}
+            row["body"] = sealed_json(body, f["message_id"])
+            row["modified_at"] = at
 
     def _completed(self, batch: RowBatch, f: Fields, at: int) -> None:
         self._change(batch, f["message_id"], at, lambda b: {**b, "status": COMPLETED})

@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.content import apply_delta
 from domain.conversation_content import appears_in_threads, message_fields
+from domain.erasure import ERASED_MARK
 from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.history.batch import HistoryBatch
@@ -39,6 +40,8 @@ EVENT_TYPES: dict[type[Any], str] = {
     Thread.MessageMarkedIncomplete: "thread.message.incomplete",
     Thread.ItemCreated: "conversation.item.created",
     Thread.ItemDeleted: "conversation.item.deleted",
+    Thread.MessageErased: "thread.message.erased",
+    Thread.Erased: "thread.erased",
 }
 # Attributes every event has; the rest of an unknown event's attributes are its data.
 _COMMON = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic", "thread_id", "actor"})
@@ -82,7 +85,12 @@ def _replace_thread(state: State, e: Any) -> State:
     return changed
 
 
+def _erase(state: State, e: Any) -> State:
+    return {**state, "content": [], "attachments": [], "metadata": {ERASED_MARK: str(seconds(e))}}
+
+
 MESSAGE_CHANGES: dict[type[Any], Change] = {
+    Thread.MessageErased: _erase,
     Thread.MessageModified: _replace_metadata,
     Thread.MessageDeltaAppended: _append_delta,
     Thread.MessageCompleted: _complete,
@@ -100,6 +108,7 @@ class HistoryProjector:
         self._handlers: dict[type[Any], Callable[[HistoryBatch, Any], dict[str, Any]]] = {
             Thread.Created: self._created,
             Thread.Deleted: self._deleted,
+            Thread.Erased: self._deleted,
             Thread.MessageCreated: self._message_created,
             Thread.ItemCreated: self._item_created,
             Thread.MessageDeleted: self._message_deleted,

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.content import apply_delta
 from domain.conversation_content import appears_in_threads, message_fields
+from domain.erasure import ERASED_MARK
 from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.crypto.columns import loads, sealed_json
@@ -56,6 +57,8 @@ class MessagesProjector(RowProjector):
             Thread.MessageDeltaAppended: self._message_delta_appended,
             Thread.MessageCompleted: self._message_completed,
             Thread.MessageMarkedIncomplete: self._message_marked_incomplete,
+            Thread.MessageErased: self._message_erased,
+            Thread.Erased: self._deleted,
         }
         super().__init__(tables.dialect, name, handlers)
 
@@ -111,6 +114,10 @@ class MessagesProjector(RowProjector):
         if row is not None:
             row["content"] = sealed_json(apply_delta(loads(row["content"]), f["content"]), f["message_id"])
             row["modified_at"] = at
+
+    def _message_erased(self, batch: RowBatch, f: Fields, at: int) -> None:
+        values = {"content": "[]", "attachments": "[]", "metadata": dumps({ERASED_MARK: str(at)}), "modified_at": at}
+        batch.update(self.messages, (f["message_id"],), values)
 
     def _message_completed(self, batch: RowBatch, f: Fields, at: int) -> None:
         batch.update(self.messages, (f["message_id"],), {"status": COMPLETED, "completed_at": at, "modified_at": at})

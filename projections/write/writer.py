@@ -15,6 +15,7 @@ from domain.errors import DomainError
 from domain.ids import thread_uuid
 from domain.thread import Thread
 from projections.crypto.columns import sealed_json, writing_for
+from projections.crypto.erasure import erase_keys
 from projections.projection import Projector
 from projections.storage.application import ThreadsApplication
 from projections.storage.database import Database, IdempotencyConflict
@@ -178,6 +179,7 @@ class Writer(CommandQueue):
                 keyring.write_pending(curs)  # the data keys of new content, with the events sealed under them
             with writing_for(keyring):
                 self._write_views(curs, ids, commands, events)
+            erase_keys(curs, self.database, keyring, events)  # after the views: they read the content once more
 
         return inline
 

@@ -1,0 +1,30 @@
+"""Crypto-shredding: an erasure event destroys, in its own transaction, the data keys that covered the content."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from domain.thread import Thread
+from projections.crypto.keyring import Keyring
+from projections.crypto.sealing import COLUMN_MARK
+from projections.storage.database import IDEMPOTENCY_TABLE, Database
+from projections.storage.sql import Cursor
+
+
+def erase_keys(curs: Cursor, database: Database, keyring: Keyring | None, events: Sequence[Any]) -> list[str]:
+    """Delete the data keys the erasure events among ``events`` name, and the answers kept under them."""
+    messages = [e.message_id for e in events if isinstance(e, Thread.MessageErased)]
+    threads = [e.thread_id for e in events if isinstance(e, Thread.Erased)]
+    if not messages and not threads:
+        return []
+    if database.dialect.name == "sqlite":
+        curs.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten with zeros, not left in free space
+    if keyring is None:
+        erased = list(dict.fromkeys([*messages, *threads]))
+    else:
+        erased = keyring.erase(curs, key_ids=messages, thread_ids=threads)
+    q = database.dialect.q
+    for key_id in erased:  # answers kept for retries, sealed under an erased key: nothing could read them
+        curs.execute(q(f"DELETE FROM {IDEMPOTENCY_TABLE} WHERE response LIKE %s"), (f"{COLUMN_MARK}_:{key_id}:%",))
+    return erased

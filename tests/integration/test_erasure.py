@@ -1,0 +1,66 @@
+"""Erasure: the content goes from every copy the store keeps, the audit trail of who did what and when stays."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from domain.erasure import ERASED_MARK
+from domain.errors import ThreadNotFound
+from projections.crypto.keyring import DATA_KEYS_TABLE
+from projections.registry import PROJECTIONS
+from projections.runners.rebuild import rebuild, verify
+from projections.store import MessageStore
+from tests.integration.test_encryption import ACTOR, encrypted, text, write_secrets
+from tests.support.raw_bytes import raw_bytes
+
+__all__ = ["encrypted"]
+
+
+def wrapped_keys(store: MessageStore, thread_id: str) -> dict[str, bytes]:
+    """The wrapped data keys of a thread, as their stored text and raw bytes."""
+    with store.database.read() as curs:
+        sql = f"SELECT key_id, wrapped FROM {DATA_KEYS_TABLE} WHERE thread_id = %s"
+        curs.execute(store.database.dialect.q(sql), (thread_id,))
+        return {row["key_id"]: str(row["wrapped"]).encode() for row in curs.fetchall()}
+
+
+def test_an_erased_message_answers_empty_and_its_key_is_gone(encrypted: MessageStore) -> None:
+    thread, message = write_secrets(encrypted)
+    wrapped = wrapped_keys(encrypted, thread)[message]
+    encrypted.erase_message(ACTOR, thread, message, "customer request 42").result(30)
+    encrypted.flush_erased()
+    answer = encrypted.message("alpha", thread, message)
+    assert answer["content"] == [] and answer["attachments"] == [] and ERASED_MARK in answer["metadata"]
+    assert encrypted.recall("alpha", "key-1") is None  # the answer kept for retries went with the key
+    events = encrypted.history.events("alpha", thread, limit=50, order="asc").data
+    erased = [e for e in events if e["type"] == "thread.message.erased"]
+    assert erased and erased[0]["actor"] == ACTOR
+    versions = encrypted.history.versions("alpha", thread, message, limit=10, order="asc").data
+    assert versions and all(v["message"]["content"] == [] for v in versions)
+    for target in PROJECTIONS:
+        rebuild(encrypted.database, encrypted.app, target)
+        assert verify(encrypted.database, encrypted.app, target) == [], target.name
+    assert encrypted.message("alpha", thread, message)["content"] == []
+    assert wrapped not in raw_bytes(encrypted.database.url)
+    assert base64.b64decode(wrapped)  # a real wrapped key was looked for
+
+
+def test_an_erased_thread_is_gone_with_every_key(encrypted: MessageStore) -> None:
+    thread, _ = write_secrets(encrypted)
+    wrapped = wrapped_keys(encrypted, thread)
+    assert len(wrapped) >= 4  # the thread's, two messages', an item's
+    encrypted.erase_thread(ACTOR, thread, "retention").result(30)
+    encrypted.flush_erased()
+    with pytest.raises(ThreadNotFound):
+        encrypted.thread("alpha", thread)
+    assert wrapped_keys(encrypted, thread) == {}
+    for target in PROJECTIONS:
+        rebuild(encrypted.database, encrypted.app, target)
+        assert verify(encrypted.database, encrypted.app, target) == [], target.name
+    raw = raw_bytes(encrypted.database.url)
+    assert [k for k, w in wrapped.items() if w in raw] == []
+    events = encrypted.history.events(None, thread, limit=50, order="asc").data
+    assert events[-1]["type"] == "thread.erased" and events[-1]["actor"] == ACTOR
+    assert text("x")  # the helpers stay importable from one place
