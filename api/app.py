@@ -24,7 +24,7 @@ from api.routes import analytics, conversations, history, items, messages, metri
 from api.settings import Settings
 from api.unserved import UnservedPaths
 from api.worker import start_in_process_worker
-from projections.messages.async_reads import async_reads_for
+from projections.async_reads import async_reads_for
 from projections.store import MessageStore
 
 DESCRIPTION = (
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             **encryption_options(settings),
         )
         app.state.store = store
-        reads = async_reads_for(store.database, store.view)
+        reads = async_reads_for(store.database, store.view, store.items)
         if reads is not None:  # PostgreSQL: the hottest reads on this event loop, not in threads
             await reads.open()
             store.async_reads = reads

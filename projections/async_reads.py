@@ -1,4 +1,4 @@
-"""The hottest reads on the event loop (PostgreSQL): a message, and a page, without a thread hand-off each.
+"""The hottest reads on the event loop (PostgreSQL): a message or item, and a page, without a thread hand-off each.
 
 A blocking read sent to a thread pool costs two thread wake-ups and a wake of the event loop per
 request, more CPU (most of it in the kernel) than the query. Here the same statements run on a
@@ -16,25 +16,29 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from domain.errors import ThreadNotFound
+from projections.conversations.view import ItemsView, item_in_conversation
 from projections.messages.view import MessagesView, message_in_thread
-from projections.pages import Page, UnknownCursor
+from projections.pages import Page, PageQuery, UnknownCursor
 from projections.storage.database import Database, DatabaseUnavailable
 
 POOL_SIZE = 4  # connections: each is held for one short query, so a few serve many concurrent requests
 
 
-def async_reads_for(database: Database, view: MessagesView) -> AsyncReads | None:
+def async_reads_for(database: Database, view: MessagesView, items: ItemsView) -> AsyncReads | None:
     """Async reads for a PostgreSQL database (None for SQLite, whose reads stay in threads)."""
     if database.conninfo is None:
         return None
-    return AsyncReads(database.conninfo, view, timeout=database.timeout)
+    return AsyncReads(database.conninfo, view, items, timeout=database.timeout)
 
 
 class AsyncReads:
-    """Messages and pages of a PostgreSQL store, read by coroutines (same statements as ``MessagesView``)."""
+    """Messages, items and their pages of a PostgreSQL store, read by coroutines (the views' own statements)."""
 
-    def __init__(self, conninfo: str, view: MessagesView, *, size: int = POOL_SIZE, timeout: float = 5.0) -> None:
+    def __init__(
+        self, conninfo: str, view: MessagesView, items: ItemsView, *, size: int = POOL_SIZE, timeout: float = 5.0
+    ) -> None:
         self.view = view
+        self.items = items
         self.timeout = timeout
         self._pool = AsyncConnectionPool(
             conninfo,
@@ -76,16 +80,42 @@ class AsyncReads:
     async def page(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """A page of a live thread's messages (as ``MessageStore.messages``)."""
         query = self.view.page_query(tenant, thread_id, **page)
+        return await self._page(query, self.view.thread_sql, self.view.cursor_seq_sql, (tenant, thread_id), page)
+
+    async def item(self, tenant: str, thread_id: str, item_id: str) -> dict[str, Any]:
+        """A live item of a live conversation of this tenant (as ``MessageStore.item``)."""
+        async with self._connection() as conn:
+            cursor = await conn.execute(self.items.item_sql, (item_id, thread_id, tenant))
+            row = await cursor.fetchone()
+        return item_in_conversation(row, thread_id, item_id)
+
+    async def item_page(self, tenant: str, thread_id: str, **page: Any) -> Page:
+        """A page of a live conversation's items (as ``MessageStore.item_page``)."""
+        query = self.items.page_query(tenant, thread_id, **page)
+        names = ("item", "conversation")
+        sqls = (self.items.conversation_sql, self.items.cursor_seq_sql)
+        return await self._page(query, *sqls, (tenant, thread_id), page, names)
+
+    async def _page(
+        self,
+        query: PageQuery,
+        thread_sql: str,
+        cursor_sql: str,
+        owner: tuple[str, str],
+        page: dict[str, Any],
+        names: tuple[str, ...] = (),
+    ) -> Page:
+        tenant, thread_id = owner
         async with self._connection() as conn:
             rows = await (await conn.execute(query.sql, query.params)).fetchall()
             if not rows:  # an empty page: no such thread, an unknown cursor, or the end of the list
-                found = await (await conn.execute(self.view.thread_sql, (thread_id, tenant))).fetchone()
+                found = await (await conn.execute(thread_sql, (thread_id, tenant))).fetchone()
                 if found is None:
                     raise ThreadNotFound(thread_id)
                 for param in ("after", "before"):
                     cursor = page.get(param)
                     if cursor is not None:
-                        seq = await (await conn.execute(self.view.cursor_seq_sql, (cursor, thread_id))).fetchone()
+                        seq = await (await conn.execute(cursor_sql, (cursor, thread_id))).fetchone()
                         if seq is None:
-                            raise UnknownCursor(param, cursor)
+                            raise UnknownCursor(param, cursor, *names)
         return query.page(rows)

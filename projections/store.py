@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from domain.errors import ThreadNotFound
+from projections.async_reads import AsyncReads
 from projections.conversations.tables import ItemsTables
 from projections.conversations.view import ItemsView
 from projections.crypto.keyring import Keyring, keys_ddl
@@ -13,7 +14,6 @@ from projections.crypto.master import MasterKey
 from projections.crypto.sealing import OPENERS
 from projections.history.queries import History
 from projections.history.tables import HISTORY_PROJECTION
-from projections.messages.async_reads import AsyncReads
 from projections.messages.tables import ViewTables
 from projections.messages.view import MessagesView
 from projections.pages import Page
@@ -58,7 +58,7 @@ class MessageStore(ErasureCommands):
         if self.keyring is not None:
             OPENERS.add(self.keyring)
         self.tables = ViewTables(database.dialect)
-        # Set by an API process on PostgreSQL: the hottest reads on its event loop (messages/async_reads.py).
+        # Set by an API process on PostgreSQL: the hottest reads on its event loop (async_reads.py).
         self.async_reads: AsyncReads | None = None
         setup_projections(database, self.app)  # every registered projection's tables; inline ones backfilled
         # Views updated in the transaction that records the events (read-your-writes): see projections/registry.py.

@@ -60,7 +60,11 @@ async def list_items(
     if item_type:
         check_choice(item_type, STORED_TYPES, "item_type")
     options = window.options(item_type=item_type)
-    page = await in_thread(store.item_page, principal.tenant, canonical_thread_id(conversation_id), **options)
+    thread_id, reads = canonical_thread_id(conversation_id), store.async_reads
+    if reads is not None:
+        page = await reads.item_page(principal.tenant, thread_id, **options)
+    else:
+        page = await in_thread(store.item_page, principal.tenant, thread_id, **options)
     return list_body(page)
 
 
@@ -69,7 +73,10 @@ async def retrieve_item(
     conversation_id: str, item_id: str, principal: PrincipalDep, store: StoreDep, include: Include = None
 ) -> JSONBody:
     """Retrieve an item of a conversation."""
-    return JSONBody(await in_thread(store.item, principal.tenant, canonical_thread_id(conversation_id), item_id))
+    thread_id, reads = canonical_thread_id(conversation_id), store.async_reads
+    if reads is not None:
+        return JSONBody(await reads.item(principal.tenant, thread_id, item_id))
+    return JSONBody(await in_thread(store.item, principal.tenant, thread_id, item_id))
 
 
 @router.delete("/{item_id}", summary="Delete an item")

@@ -142,3 +142,97 @@ def test_an_idempotent_create_is_replayed_by_either_path(
     assert first.json() == again.json()
     assert again.headers["Idempotent-Replayed"] == "true"
     assert fast.post(path, json={"role": "user", "content": "once"}, headers=headers).json() == first.json()
+
+
+@pytest.fixture(scope="module")
+def conversation(clients: tuple[TestClient, TestClient]) -> dict[str, Any]:
+    """A conversation of alpha with a message, a function call and a system message."""
+    fast, _ = clients
+    items = [
+        {"role": "user", "content": "first"},
+        {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+        {"role": "system", "content": "be brief"},
+    ]
+    created = fast.post("/v1/conversations", json={"items": items}, headers=ALPHA).json()
+    listed = fast.get(f"/v1/conversations/{created['id']}/items?order=asc", headers=ALPHA).json()
+    return {"c": created["id"], "t": created["id"].replace("conv_", "thread_", 1), **_ids(listed["data"])}
+
+
+def _ids(items: list[dict[str, Any]]) -> dict[str, str]:
+    return {f"i{n}": item["id"] for n, item in enumerate(items)}
+
+
+ITEM_READS = [
+    "/items/{i1}",
+    "/items/item_nope",
+    "/items/{i1}?include[]=x",
+    "/items",
+    "/items?limit=1",
+    "/items?limit=2&order=asc",
+    "/items?after={i0}&order=asc",
+    "/items?before={i2}",
+    "/items?item_type=message",
+    "/items?item_type=function_call&order=asc",
+    "/items?item_type=nothing",
+    "/items?item_type=",
+    "/items?after=item_nope",
+    "/items?limit=0",
+    "/items?order=up",
+    "/items?unknown=1",
+]
+
+
+@pytest.mark.parametrize("conversation_id", ["c", "t"])
+@pytest.mark.parametrize("path", ITEM_READS)
+def test_item_reads_answer_as_the_routes(
+    clients: tuple[TestClient, TestClient], conversation: dict[str, Any], path: str, conversation_id: str
+) -> None:
+    base = f"/v1/conversations/{conversation[conversation_id]}"
+    same(clients, "GET", base + path.format(**conversation), headers=ALPHA)
+
+
+def test_item_reads_of_another_tenant_or_no_conversation_are_404(
+    clients: tuple[TestClient, TestClient], conversation: dict[str, Any]
+) -> None:
+    base = f"/v1/conversations/{conversation['c']}"
+    for path in (f"{base}/items/{conversation['i0']}", f"{base}/items"):
+        assert same(clients, "GET", path, headers=BETA).status_code == 404
+    assert same(clients, "GET", "/v1/conversations/conv_nope/items", headers=ALPHA).status_code == 404
+
+
+BAD_ITEM_CREATES: list[dict[str, Any]] = [
+    {"json": {}},
+    {"json": {"items": []}},
+    {"json": {"items": [{"role": "critic", "content": "x"}]}},
+    {"json": {"items": [{"type": "function_call_output", "call_id": "c", "output": "o", "x": 10**30}]}},
+    {"json": {"items": [{"role": "user", "content": "x"}], "surprise": 1}},
+    {"json": [1, 2]},
+    {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+    {"content": b"items=1", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+]
+
+
+@pytest.mark.parametrize("request_", BAD_ITEM_CREATES)
+def test_refused_item_creates_answer_as_the_routes(
+    clients: tuple[TestClient, TestClient], conversation: dict[str, Any], request_: dict[str, Any]
+) -> None:
+    headers = ALPHA | request_.get("headers", {})
+    kwargs = {k: v for k, v in request_.items() if k != "headers"}
+    response = same(clients, "POST", f"/v1/conversations/{conversation['c']}/items", headers=headers, **kwargs)
+    assert response.status_code == 400
+
+
+def test_item_creates_answer_as_the_routes(
+    clients: tuple[TestClient, TestClient], conversation: dict[str, Any]
+) -> None:
+    fast, plain = clients
+    path = f"/v1/conversations/{conversation['c']}/items"
+    body = {
+        "items": [{"role": "user", "content": "hi"}, {"type": "function_call_output", "call_id": "c1", "output": "ok"}]
+    }
+    a, b = fast.post(path, json=body, headers=ALPHA), plain.post(path, json=body, headers=ALPHA)
+    assert a.status_code == b.status_code == 200
+    strip = [{k: v for k, v in item.items() if k != "id"} for item in a.json()["data"]]
+    assert strip == [{k: v for k, v in item.items() if k != "id"} for item in b.json()["data"]]
+    assert same(clients, "POST", "/v1/conversations/conv_nope/items", json=body, headers=ALPHA).status_code == 404
+    assert same(clients, "POST", path, json=body, headers=BETA).status_code == 404

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import httpx
 
-from tests.faults.checks import check_everything, eventually, opened
+from tests.faults.checks import check_everything, opened
 from tests.faults.page_limit import LIMIT_FILE, set_limit
 from tests.faults.processes import Servers
 from tests.faults.writers import API_KEY, Writers
+from tests.support.waiting import seconds_until as eventually
 
 FULL = {503, 507}  # what a write may be answered while the disk is full: an OpenAI server_error, never a 500
 

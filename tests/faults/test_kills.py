@@ -8,9 +8,10 @@ from domain.ids import key_identifier
 from projections.analytics.projector import ANALYTICS_PROJECTION
 from projections.runners.catch_up import read_position_of
 from projections.store import MessageStore, NewMessage
-from tests.faults.checks import check_everything, eventually, opened
+from tests.faults.checks import check_everything, opened
 from tests.faults.processes import Servers, kill
 from tests.faults.writers import Writers, retry
+from tests.support.waiting import seconds_until as eventually
 
 BACKLOG = 10_000  # messages the worker has to catch up with when it starts
 WORKER_BATCH = 100  # events per worker transaction: a catch-up of a hundred transactions, killed in one of them
