@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from api.console.diff import message_diff
 from api.console.pages import BadInput, ConsoleRoute, page
 from api.console.session import ConsoleUser
+from api.console.summaries import summary
 from api.console.thread_state import parse_version
 from api.deps import StoreDep, in_thread
 from projections.history.projector import EVENT_TYPES
@@ -54,6 +55,7 @@ async def timeline(
         section="find",
         thread_id=thread_id,
         events=page_.data,
+        summary=summary,
         types=TYPES,
         type=type or "",
         message=options["message_id"] or "",
