@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,22 +19,22 @@ import orjson
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Principal
 from api.errors import error_response, from_exception
 from api.lists import ListWindow, plain_list_params
+from api.middleware import replay
 from api.request_text import SURROGATE_ESCAPE
 from api.routes import items, messages
 from api.runtime import AuthoredMessageCreate
 
 ID = r"[A-Za-z0-9_-]{1,128}"
-MESSAGES = re.compile(rf"/v1/threads/({ID})/messages(?:/({ID}))?")
-ITEMS = re.compile(rf"/v1/conversations/({ID})/items(?:/({ID}))?")
-LIST_PARAMS = frozenset({"limit", "order", "after", "before", "run_id"})
-ITEM_LIST_PARAMS = frozenset({"limit", "order", "after", "before", "item_type"})
 PLAIN_VALUE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 JSON = (b"application/json", b"application/json; charset=utf-8")
+WINDOW = frozenset({"limit", "order", "after", "before"})
+
+Creator = Callable[[Request, str, Principal, Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,66 @@ class RouteTemplate:
     """Stands for a route in the scope where only its path template is known."""
 
     path: str
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One resource the fast path serves: its paths, its list's own filter, and the route functions it calls."""
+
+    path: re.Pattern[str]
+    prefix: str  # the router's path template
+    owner: str  # the path parameter naming the thread or conversation, as sent
+    one: str  # the path parameter naming one message or item
+    filter: str  # the list's own query parameter beside the window
+    retrieve: Callable[[str, str, Principal, Any], Awaitable[Any]]
+    list: Callable[[str, Principal, Any, ListWindow, str | None], Awaitable[Any]]
+    creator: Callable[[Scope, bytes], Creator | None]  # the create call for a plain body, else None
+
+
+def _message_creator(scope: Scope, body: bytes) -> Creator | None:
+    document = _document(scope, body, orjson.loads)
+    try:
+        validated = AuthoredMessageCreate.model_validate(document) if document is not None else None
+    except (ValidationError, ValueError):
+        return None
+    if validated is None:
+        return None
+    return lambda request, thread_id, principal, store: messages.create_message(
+        request, thread_id, validated, principal, store
+    )
+
+
+def _items_creator(scope: Scope, body: bytes) -> Creator | None:
+    document = _document(scope, body, json.loads)  # as the router decodes it: exact big integers
+    if document is None:
+        return None
+    return lambda request, conversation_id, principal, store: items.create_items(
+        request, conversation_id, principal, store, document
+    )
+
+
+LANES = (
+    Lane(
+        re.compile(rf"/v1/threads/({ID})/messages(?:/({ID}))?"),
+        messages.router.prefix,
+        "thread_id",
+        "message_id",
+        "run_id",
+        messages.retrieve_message,
+        messages.list_messages,
+        _message_creator,
+    ),
+    Lane(
+        re.compile(rf"/v1/conversations/({ID})/items(?:/({ID}))?"),
+        items.router.prefix,
+        "conversation_id",  # a 404 names the conversation as sent
+        "item_id",
+        "item_type",
+        items.retrieve_item,
+        items.list_items,
+        _items_creator,
+    ),
+)
 
 
 class FastPath:
@@ -54,90 +114,48 @@ class FastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "POST"):
             principal = scope.get("state", {}).get("principal")
-            if isinstance(principal, Principal):
-                match = MESSAGES.fullmatch(scope["path"])
+            for lane in LANES if isinstance(principal, Principal) else ():
+                match = lane.path.fullmatch(scope["path"])
                 if match is not None:
-                    call = await self._messages(scope, receive, match, principal)
-                elif (match := ITEMS.fullmatch(scope["path"])) is not None:
-                    call = await self._items(scope, receive, match, principal)
-                else:
-                    call = None
-                if call is not None:
-                    await self._answer(scope, receive, send, *call)
-                    return
+                    if await self._serve(scope, receive, send, lane, match, principal):
+                        return
+                    break
         await self.app(scope, receive, send)
 
-    async def _messages(
-        self, scope: Scope, receive: Receive, match: re.Match[str], principal: Principal
-    ) -> tuple[Any, str] | None:
-        thread_id, message_id = match.group(1), match.group(2)
-        store = scope["app"].state.store
-        method, prefix = scope["method"], messages.router.prefix
-        if method == "GET" and message_id is not None:
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, lane: Lane, match: re.Match[str], principal: Principal
+    ) -> bool:
+        """Answer through the lane's route function; False: not plain enough, the app answers."""
+        owner, one = match.group(1), match.group(2)
+        store, method, template = scope["app"].state.store, scope["method"], lane.prefix
+        if method == "GET" and one is not None:
             if scope["query_string"]:
-                return None
-            return messages.retrieve_message(thread_id, message_id, principal, store), prefix + "/{message_id}"
-        if method == "GET":
-            params = plain_list_params(scope["query_string"], LIST_PARAMS, PLAIN_VALUE)
+                return False
+            call, template = lane.retrieve(owner, one, principal, store), f"{lane.prefix}/{{{lane.one}}}"
+        elif method == "GET":
+            params = plain_list_params(scope["query_string"], WINDOW | {lane.filter}, PLAIN_VALUE)
             if params is None:
-                return None
-            run_id = params.pop("run_id", None)
-            return messages.list_messages(thread_id, principal, store, ListWindow(**params), run_id), prefix
-        if message_id is not None or scope["query_string"]:
-            return None
-        body = await _body(scope, receive)
-        document = _document(scope, body)
-        validated = _validated(document)
-        if validated is None:
-            return PassedOn(body), prefix
-        request = Request(scope, _replay(body))
-        return messages.create_message(request, thread_id, validated, principal, store), prefix
-
-    async def _items(
-        self, scope: Scope, receive: Receive, match: re.Match[str], principal: Principal
-    ) -> tuple[Any, str] | None:
-        conversation_id, item_id = match.group(1), match.group(2)
-        store = scope["app"].state.store
-        scope["path_params"] = {"conversation_id": conversation_id}  # a 404 names the conversation as sent
-        method, prefix = scope["method"], items.router.prefix
-        if method == "GET" and item_id is not None:
-            if scope["query_string"]:
-                return None
-            return items.retrieve_item(conversation_id, item_id, principal, store), prefix + "/{item_id}"
-        if method == "GET":
-            params = plain_list_params(scope["query_string"], ITEM_LIST_PARAMS, PLAIN_VALUE)
-            if params is None:
-                return None
-            item_type = params.pop("item_type", None)
-            return items.list_items(conversation_id, principal, store, ListWindow(**params), item_type), prefix
-        if item_id is not None or scope["query_string"]:
-            return None
-        body = await _body(scope, receive)
-        document = _document(scope, body, json.loads)  # as the router decodes it: exact big integers
-        if document is None:
-            return PassedOn(body), prefix
-        request = Request(scope, _replay(body))
-        return items.create_items(request, conversation_id, principal, store, document), prefix
-
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, call: Any, template: str) -> None:
-        """Await the route's coroutine and send its answer (or, passed on, let the app answer)."""
-        if isinstance(call, PassedOn):
-            await self.app(scope, _replay(call.body), send)
-            return
+                return False
+            chosen = params.pop(lane.filter, None)
+            call = lane.list(owner, principal, store, ListWindow(**params), chosen)
+        elif one is None and not scope["query_string"]:
+            body = await _body(scope, receive)
+            creator = lane.creator(scope, body)
+            if creator is None:
+                await self.app(scope, replay(body), send)
+                return True
+            call = creator(Request(scope, replay(body)), owner, principal, store)
+        else:
+            return False
+        scope["path_params"] = {lane.owner: owner}
         # Logs and metrics label requests by the route's path template.
-        scope["route"] = self.routes.get((scope["method"], template)) or RouteTemplate(template)
+        scope["route"] = self.routes.get((method, template)) or RouteTemplate(template)
         try:
             response = await call
         except Exception as exc:  # as the app's exception handlers answer these
             response = error_response(from_exception(exc, scope))
         await response(scope, receive, send)
-
-
-@dataclass(frozen=True)
-class PassedOn:
-    """A request the fast path read the body of but leaves to the app (its body, to hand on)."""
-
-    body: bytes
+        return True
 
 
 def route_templates(app: Any) -> dict[tuple[str, str], Any]:
@@ -160,7 +178,7 @@ async def _body(scope: Scope, receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _document(scope: Scope, body: bytes, loads: Callable[[bytes], Any] = orjson.loads) -> dict[str, Any] | None:
+def _document(scope: Scope, body: bytes, loads: Callable[[bytes], Any]) -> dict[str, Any] | None:
     """The body as a JSON object, if it is plainly one (else the app decides what to answer)."""
     headers = dict(scope["headers"])
     if headers.get(b"content-type", b"").lower() not in JSON or SURROGATE_ESCAPE.search(body):
@@ -170,25 +188,3 @@ def _document(scope: Scope, body: bytes, loads: Callable[[bytes], Any] = orjson.
     except ValueError:  # orjson's and json's decode errors both are
         return None
     return document if isinstance(document, dict) else None
-
-
-def _validated(document: dict[str, Any] | None) -> AuthoredMessageCreate | None:
-    if document is None:
-        return None
-    try:
-        return AuthoredMessageCreate.model_validate(document)
-    except (ValidationError, ValueError):
-        return None
-
-
-def _replay(body: bytes) -> Receive:
-    delivered = False
-
-    async def receive() -> Message:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-    return receive

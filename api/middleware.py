@@ -210,17 +210,7 @@ class LimitBody:
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
-        body = b"".join(chunks)
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay(b"".join(chunks), receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: int) -> None:
         response = error_response(
@@ -239,3 +229,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def replay(body: bytes, then: Receive | None = None) -> Receive:
+    """A ``receive`` that gives ``body`` whole, once, then what ``then`` gives (or a disconnect)."""
+    delivered = False
+
+    async def receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        if then is None:
+            return {"type": "http.disconnect"}
+        return await then()
+
+    return receive
