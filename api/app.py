@@ -20,7 +20,7 @@ from api.middleware import AnswerFailures, Authenticate, ConversationPaths, Limi
 from api.openapi.document import install_openapi
 from api.request_text import check_request_text
 from api.responses import JSONBody
-from api.routes import analytics, conversations, history, items, messages, metrics, runtime, stream, threads
+from api.routes import analytics, conversations, erasure, history, items, messages, metrics, runtime, stream, threads
 from api.settings import Settings
 from api.unserved import UnservedPaths
 from api.worker import start_in_process_worker
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(conversations.router)
     app.include_router(items.router)
+    app.include_router(erasure.router)
     app.include_router(analytics.router)
     app.include_router(metrics.router)
     if settings.console:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import MessageNotFound
+from domain.errors import MessageNotFound, ThreadNotFound
 from domain.states import IN_PROGRESS, INCOMPLETE, Actor
 
 if TYPE_CHECKING:
@@ -47,18 +47,25 @@ class Erasure(_Base):
             """The thread refuses everything from now on."""
             thread: Any = aggregate
             thread.is_deleted = True
+            thread.is_erased = True
             thread.open_blocks.clear()
 
     def erase_message(self, message_id: str, reason: str, actor: Actor) -> None:
         """Erase one message's or item's content (its owner's request, or an operator's)."""
         thread: Any = self
-        thread.require_owner(actor["tenant"])
+        self.require_tenant(actor["tenant"])
         if message_id not in thread.messages:  # deleted ones too: their content is still in the log
             raise MessageNotFound(message_id)
         thread._record(self.MessageErased, actor, message_id=message_id, reason=reason)
 
     def erase(self, reason: str, actor: Actor) -> None:
-        """Erase the whole thread: its metadata and every message's and item's content."""
+        """Erase the whole thread, deleted or not: its metadata and every message's and item's content."""
         thread: Any = self
-        thread.require_owner(actor["tenant"])
+        self.require_tenant(actor["tenant"])
         thread._record(self.Erased, actor, reason=reason)
+
+    def require_tenant(self, tenant: str) -> None:
+        """Refuse a thread of another tenant, and one already erased (a deleted one may still be erased)."""
+        thread: Any = self
+        if thread.tenant != tenant or getattr(thread, "is_erased", False):
+            raise ThreadNotFound(thread.thread_id)

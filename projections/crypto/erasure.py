@@ -28,3 +28,12 @@ def erase_keys(curs: Cursor, database: Database, keyring: Keyring | None, events
     for key_id in erased:  # answers kept for retries, sealed under an erased key: nothing could read them
         curs.execute(q(f"DELETE FROM {IDEMPOTENCY_TABLE} WHERE response LIKE %s"), (f"{COLUMN_MARK}_:{key_id}:%",))
     return erased
+
+
+def erase_tenant_keys(database: Database, keyring: Keyring | None, tenant: str) -> list[str]:
+    """Destroy every data key of a tenant, and the answers kept for its retries, in one transaction."""
+    with database.transaction() as curs:
+        if database.dialect.name == "sqlite":
+            curs.execute("PRAGMA secure_delete = ON")
+        curs.execute(database.dialect.q(f"DELETE FROM {IDEMPOTENCY_TABLE} WHERE tenant = %s"), (tenant,))
+        return [] if keyring is None else keyring.erase(curs, tenants=[tenant])

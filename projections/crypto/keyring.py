@@ -149,11 +149,18 @@ class Keyring:
         with self._lock:
             self._pending.clear()
 
-    def erase(self, curs: Cursor, *, key_ids: Iterable[str] = (), thread_ids: Iterable[str] = ()) -> list[str]:
-        """Delete keys by id and every key of the given threads, in the caller's transaction; return their ids."""
+    def erase(
+        self,
+        curs: Cursor,
+        *,
+        key_ids: Iterable[str] = (),
+        thread_ids: Iterable[str] = (),
+        tenants: Iterable[str] = (),
+    ) -> list[str]:
+        """Delete keys by id and every key of the given threads or tenants (caller's transaction); return their ids."""
         q = self.database.dialect.q
         erased: list[str] = []
-        for column, values in (("key_id", list(key_ids)), ("thread_id", list(thread_ids))):
+        for column, values in (("key_id", list(key_ids)), ("thread_id", list(thread_ids)), ("tenant", list(tenants))):
             for value in values:
                 curs.execute(q(f"DELETE FROM {DATA_KEYS_TABLE} WHERE {column} = %s RETURNING key_id"), (value,))
                 erased.extend(row["key_id"] for row in curs.fetchall())
