@@ -6,7 +6,7 @@ import asyncio
 import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Request
 
@@ -45,3 +45,15 @@ async def in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 StoreDep = Annotated[MessageStore, Depends(get_store)]
+
+
+LiveRead = Literal["message", "messages", "item", "item_page"]
+
+
+async def read_live(store: MessageStore, read: LiveRead, *args: Any, **kwargs: Any) -> Any:
+    """One of the hottest reads of the live views: on the event loop where the store has async reads
+    (PostgreSQL, ``projections/async_reads.py``), else the store's own read of that name in a thread."""
+    reads = store.async_reads
+    if reads is not None:
+        return await getattr(reads, read)(*args, **kwargs)
+    return await in_thread(getattr(store, read), *args, **kwargs)

@@ -72,22 +72,22 @@ class AsyncReads:
 
     async def message(self, tenant: str, thread_id: str, message_id: str) -> dict[str, Any]:
         """A live message of a live thread of this tenant (as ``MessageStore.message``)."""
-        async with self._connection() as conn:
-            cursor = await conn.execute(self.view.message_in_thread_sql, (message_id, thread_id, tenant))
-            row = await cursor.fetchone()
+        row = await self._row(self.view.message_in_thread_sql, (message_id, thread_id, tenant))
         return message_in_thread(row, thread_id, message_id)
 
-    async def page(self, tenant: str, thread_id: str, **page: Any) -> Page:
+    async def messages(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """A page of a live thread's messages (as ``MessageStore.messages``)."""
         query = self.view.page_query(tenant, thread_id, **page)
         return await self._page(query, self.view.thread_sql, self.view.cursor_seq_sql, (tenant, thread_id), page)
 
     async def item(self, tenant: str, thread_id: str, item_id: str) -> dict[str, Any]:
         """A live item of a live conversation of this tenant (as ``MessageStore.item``)."""
-        async with self._connection() as conn:
-            cursor = await conn.execute(self.items.item_sql, (item_id, thread_id, tenant))
-            row = await cursor.fetchone()
+        row = await self._row(self.items.item_sql, (item_id, thread_id, tenant))
         return item_in_conversation(row, thread_id, item_id)
+
+    async def _row(self, sql: str, params: tuple[str, ...]) -> Any:
+        async with self._connection() as conn:
+            return await (await conn.execute(sql, params)).fetchone()
 
     async def item_page(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """A page of a live conversation's items (as ``MessageStore.item_page``)."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from api.conversations.bodies import parse_items_create
 from api.conversations.fields import check_choice
 from api.conversations.items import ITEM_TYPE_NAMES
-from api.deps import PrincipalDep, StoreDep, in_thread
+from api.deps import PrincipalDep, StoreDep, read_live
 from api.lists import WindowDep, list_body
 from api.responses import JSONBody
 from api.routes.conversations import RawJSON, json_document, new_items
@@ -60,12 +60,8 @@ async def list_items(
     if item_type:
         check_choice(item_type, STORED_TYPES, "item_type")
     options = window.options(item_type=item_type)
-    thread_id, reads = canonical_thread_id(conversation_id), store.async_reads
-    if reads is not None:
-        page = await reads.item_page(principal.tenant, thread_id, **options)
-    else:
-        page = await in_thread(store.item_page, principal.tenant, thread_id, **options)
-    return list_body(page)
+    thread_id = canonical_thread_id(conversation_id)
+    return list_body(await read_live(store, "item_page", principal.tenant, thread_id, **options))
 
 
 @router.get("/{item_id}", summary="Retrieve an item")
@@ -73,10 +69,8 @@ async def retrieve_item(
     conversation_id: str, item_id: str, principal: PrincipalDep, store: StoreDep, include: Include = None
 ) -> JSONBody:
     """Retrieve an item of a conversation."""
-    thread_id, reads = canonical_thread_id(conversation_id), store.async_reads
-    if reads is not None:
-        return JSONBody(await reads.item(principal.tenant, thread_id, item_id))
-    return JSONBody(await in_thread(store.item, principal.tenant, thread_id, item_id))
+    thread_id = canonical_thread_id(conversation_id)
+    return JSONBody(await read_live(store, "item", principal.tenant, thread_id, item_id))
 
 
 @router.delete("/{item_id}", summary="Delete an item")

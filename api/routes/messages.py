@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Request
 
-from api.deps import PrincipalDep, StoreDep, in_thread
+from api.deps import PrincipalDep, StoreDep, read_live
 from api.lists import Cursor, WindowDep, list_body
 from api.responses import JSONBody
 from api.runtime import AuthoredMessageCreate, authored_message
@@ -33,21 +33,13 @@ async def list_messages(
 ) -> JSONBody:
     """List a thread's messages, newest first by default, with cursor pagination."""
     options = window.options(run_id=run_id)
-    reads = store.async_reads
-    if reads is not None:
-        page = await reads.page(principal.tenant, thread_id, **options)
-    else:
-        page = await in_thread(store.messages, principal.tenant, thread_id, **options)
-    return list_body(page)
+    return list_body(await read_live(store, "messages", principal.tenant, thread_id, **options))
 
 
 @router.get("/{message_id}", summary="Retrieve a message")
 async def retrieve_message(thread_id: str, message_id: str, principal: PrincipalDep, store: StoreDep) -> JSONBody:
     """Retrieve a message."""
-    reads = store.async_reads
-    if reads is not None:
-        return JSONBody(await reads.message(principal.tenant, thread_id, message_id))
-    return JSONBody(await in_thread(store.message, principal.tenant, thread_id, message_id))
+    return JSONBody(await read_live(store, "message", principal.tenant, thread_id, message_id))
 
 
 @router.post("/{message_id}", summary="Modify a message")
