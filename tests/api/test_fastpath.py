@@ -56,6 +56,13 @@ def same(clients: tuple[TestClient, TestClient], method: str, path: str, **kwarg
     return a
 
 
+def refused(clients: tuple[TestClient, TestClient], path: str, request_: dict[str, Any]) -> int:
+    """Send a create both ways (``request_``: httpx arguments, headers added to alpha's); the common status."""
+    headers = ALPHA | request_.get("headers", {})
+    kwargs = {k: v for k, v in request_.items() if k != "headers"}
+    return int(same(clients, "POST", path, headers=headers, **kwargs).status_code)
+
+
 READS = [
     "/messages/{m2}",
     "/messages/msg_nope",
@@ -94,6 +101,14 @@ def test_reads_of_another_tenant_or_no_thread_are_404(
     assert same(clients, "GET", "/v1/threads/thread_nope/messages", headers=ALPHA).status_code == 404
 
 
+def not_json(form: bytes) -> list[dict[str, Any]]:
+    """Bodies the router refuses before any route: broken JSON, and ``form`` sent as a form."""
+    return [
+        {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+        {"content": form, "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+    ]
+
+
 BAD_CREATES: list[dict[str, Any]] = [
     {"json": {"role": "system", "content": "x"}},
     {"json": {"role": "user", "content": ""}},
@@ -101,8 +116,7 @@ BAD_CREATES: list[dict[str, Any]] = [
     {"json": {"role": "user", "content": "x", "surprise": True}},
     {"json": {"role": "user", "content": "x", "run_id": "run_2"}},  # a runtime field from an ordinary key
     {"json": ["not", "an", "object"]},
-    {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
-    {"content": b"role=user", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+    *not_json(b"role=user"),
     {"content": b'{"role": "user", "content": "\\ud800"}', "headers": {"Content-Type": "application/json"}},
 ]
 
@@ -111,10 +125,7 @@ BAD_CREATES: list[dict[str, Any]] = [
 def test_refused_creates_answer_as_the_routes(
     clients: tuple[TestClient, TestClient], thread: dict[str, Any], request_: dict[str, Any]
 ) -> None:
-    headers = ALPHA | request_.get("headers", {})
-    kwargs = {k: v for k, v in request_.items() if k != "headers"}
-    response = same(clients, "POST", f"/v1/threads/{thread['id']}/messages", headers=headers, **kwargs)
-    assert response.status_code in (400, 403)
+    assert refused(clients, f"/v1/threads/{thread['id']}/messages", request_) in (400, 403)
 
 
 def test_creates_answer_as_the_routes(clients: tuple[TestClient, TestClient], thread: dict[str, Any]) -> None:
@@ -207,8 +218,7 @@ BAD_ITEM_CREATES: list[dict[str, Any]] = [
     {"json": {"items": [{"type": "function_call_output", "call_id": "c", "output": "o", "x": 10**30}]}},
     {"json": {"items": [{"role": "user", "content": "x"}], "surprise": 1}},
     {"json": [1, 2]},
-    {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
-    {"content": b"items=1", "headers": {"Content-Type": "application/x-www-form-urlencoded"}},
+    *not_json(b"items=1"),
 ]
 
 
@@ -216,10 +226,7 @@ BAD_ITEM_CREATES: list[dict[str, Any]] = [
 def test_refused_item_creates_answer_as_the_routes(
     clients: tuple[TestClient, TestClient], conversation: dict[str, Any], request_: dict[str, Any]
 ) -> None:
-    headers = ALPHA | request_.get("headers", {})
-    kwargs = {k: v for k, v in request_.items() if k != "headers"}
-    response = same(clients, "POST", f"/v1/conversations/{conversation['c']}/items", headers=headers, **kwargs)
-    assert response.status_code == 400
+    assert refused(clients, f"/v1/conversations/{conversation['c']}/items", request_) == 400
 
 
 def test_item_creates_answer_as_the_routes(
