@@ -12,6 +12,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from api.cli.erase import register as register_erasure
 from api.cli.export_command import export
 from api.cli.history import register as register_history
 from api.cli.import_command import import_file
@@ -145,6 +146,7 @@ register_history(cli)  # history, replay, export-events
 register_projections(cli, projections_cli)  # worker, analytics, projections status/rebuild/verify
 cli.command("import")(import_file)  # threads and conversations from JSON Lines
 cli.command("export")(export)  # the same format, from the store
+register_erasure(cli)  # erase message|thread|tenant, keys rotate
 
 
 def main() -> None:

@@ -1,0 +1,90 @@
+"""``msgstore erase`` (a message, a thread, a tenant) and ``msgstore keys rotate``: erasure and keys for operators."""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli.stores import err, fail, opened_store
+
+erase_cli = typer.Typer(help="Erase content for good: its data keys are destroyed (recorded with a reason).")
+keys_cli = typer.Typer(help="The master key that wraps the data keys.", no_args_is_help=True)
+
+REASON = typer.Option(..., "--reason", help="Why (a ticket, a policy): kept in the audit trail.")
+
+
+@erase_cli.command("message")
+def erase_message(
+    thread_id: str = typer.Argument(..., help="The thread (or conversation) id."),
+    message_id: str = typer.Argument(..., help="The message (or item) id."),
+    reason: str = REASON,
+) -> None:
+    """Erase one message's or item's content: it answers content [] from now on."""
+    from domain.errors import DomainError
+    from domain.ids import canonical_thread_id
+
+    with opened_store() as store:
+        thread_id = canonical_thread_id(thread_id)
+        actor = store.operator(thread_id)
+        if actor is None:
+            fail(f"No thread {thread_id}.")
+        try:
+            store.erase_message(actor, thread_id, message_id, reason).result(60)
+        except DomainError as e:
+            fail(str(e))
+        store.flush_erased()
+    typer.echo(f"erased {message_id} of {thread_id}")
+
+
+@erase_cli.command("thread")
+def erase_thread(
+    thread_id: str = typer.Argument(..., help="The thread (or conversation) id."),
+    reason: str = REASON,
+) -> None:
+    """Erase a thread or conversation (deleted or not) and all its content."""
+    from domain.errors import DomainError
+    from domain.ids import canonical_thread_id
+
+    with opened_store() as store:
+        thread_id = canonical_thread_id(thread_id)
+        actor = store.operator(thread_id)
+        if actor is None:
+            fail(f"No thread {thread_id}.")
+        try:
+            store.erase_thread(actor, thread_id, reason).result(60)
+        except DomainError as e:
+            fail(str(e))
+        store.flush_erased()
+    typer.echo(f"erased {thread_id}")
+
+
+@erase_cli.command("tenant")
+def erase_tenant(
+    tenant: str = typer.Argument(..., help="The tenant whose every thread and conversation is erased."),
+    reason: str = REASON,
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Erase every thread and conversation of a tenant (its data keys first, in one transaction)."""
+    from projections.write.erasures import operator_of
+
+    if not yes:
+        typer.confirm(f"Erase all content of tenant {tenant!r}? This cannot be undone", abort=True, err=True)
+    with opened_store() as store:
+        erased = store.erase_tenant(operator_of(tenant), reason)
+    typer.echo(f"erased {erased} threads of tenant {tenant}")
+
+
+@keys_cli.command("rotate")
+def rotate() -> None:
+    """Re-wrap every data key with MSGSTORE_MASTER_KEY (the old one in MSGSTORE_PREVIOUS_MASTER_KEYS); events stay."""
+    with opened_store() as store:
+        if store.keyring is None:
+            fail("Encryption is off (MSGSTORE_ENCRYPTION=false): there are no data keys to re-wrap.")
+        count = store.keyring.rotate()
+        err.print(f"master key {store.keyring.master.key_id}", style="dim", markup=False)
+    typer.echo(f"re-wrapped {count} data keys")
+
+
+def register(cli: typer.Typer) -> None:
+    """Add ``erase`` and ``keys`` to the command line."""
+    cli.add_typer(erase_cli, name="erase", no_args_is_help=True)
+    cli.add_typer(keys_cli, name="keys")
