@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from domain.errors import InvalidTransition
 from projections.crypto.keyring import DataKey, InvalidTag, Keyring
 
 SEALED_TYPE = "sealed"  # the transcoding's name: a sealed field is stored as {"_type_": "sealed", "_data_": text}
@@ -19,8 +20,8 @@ KINDS: dict[type, str] = {list: "l", dict: "d", str: "s"}
 ERASED_VALUES: dict[str, Callable[[], Any]] = {"l": list, "d": dict, "s": str, "n": lambda: None}
 
 
-class ContentErased(Exception):
-    """A change names content whose data key was erased: nothing more can be written under it."""
+class ContentErased(InvalidTransition):
+    """A change names content whose data key was erased: nothing more can be written under it (a 400)."""
 
 
 class Sealed:

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from domain.erasure import ERASED_MARK
-from domain.errors import ThreadNotFound
+from domain.errors import InvalidTransition, ThreadNotFound
 from projections.crypto.keyring import DATA_KEYS_TABLE
 from projections.registry import PROJECTIONS
 from projections.runners.rebuild import rebuild, verify
@@ -64,3 +64,12 @@ def test_an_erased_thread_is_gone_with_every_key(encrypted: MessageStore) -> Non
     events = encrypted.history.events(None, thread, limit=50, order="asc").data
     assert events[-1]["type"] == "thread.erased" and events[-1]["actor"] == ACTOR
     assert text("x")  # the helpers stay importable from one place
+
+
+def test_an_erased_message_takes_no_new_content(encrypted: MessageStore) -> None:
+    thread, message = write_secrets(encrypted)
+    encrypted.erase_message(ACTOR, thread, message, "request").result(30)
+    with pytest.raises(InvalidTransition, match="was erased"):
+        encrypted.modify_message(ACTOR, thread, message, metadata={"again": "OKAPI-META"}).result(30)
+    encrypted.modify_message(ACTOR, thread, message, metadata=None).result(30)  # nothing to seal: allowed
+    assert ERASED_MARK in encrypted.message("alpha", thread, message)["metadata"]
