@@ -35,10 +35,11 @@ class DataKey:
     are equal.
     """
 
-    __slots__ = ("_aead", "_nonces", "key_id")
+    __slots__ = ("_aead", "_nonces", "key_id", "thread_id")
 
-    def __init__(self, key_id: str, secret: bytes) -> None:
+    def __init__(self, key_id: str, secret: bytes, thread_id: str = "") -> None:
         self.key_id = key_id
+        self.thread_id = thread_id
         self._aead = AESGCM(secret)
         self._nonces = hashlib.sha256(b"msgstore synthetic nonce:" + secret).digest()
 
@@ -96,7 +97,7 @@ class Keyring:
             f"INSERT INTO {DATA_KEYS_TABLE} (key_id, thread_id, tenant, master_id, wrapped, created_at)"
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (key_id) DO NOTHING"
         )
-        self._select = q(f"SELECT key_id, master_id, wrapped FROM {DATA_KEYS_TABLE} WHERE key_id = %s")
+        self._select = q(f"SELECT thread_id, master_id, wrapped FROM {DATA_KEYS_TABLE} WHERE key_id = %s")
 
     def setup(self) -> None:
         """Create the data keys' table if it is missing."""
@@ -108,7 +109,7 @@ class Keyring:
         """A new random data key for ``key_id``, pending until a transaction writes it (``write_pending``)."""
         secret = os.urandom(KEY_BYTES)
         wrapped = base64.b64encode(self.master.wrap(key_id, secret)).decode()
-        key = DataKey(key_id, secret)
+        key = DataKey(key_id, secret, thread_id)
         with self._lock:
             self._pending[key_id] = KeyRow(key_id, thread_id, tenant, self.master.key_id, wrapped, int(time.time()))
             self._remember(key)
@@ -131,7 +132,7 @@ class Keyring:
             row = curs.fetchone()
         if row is None:
             return None
-        key = DataKey(key_id, self._unwrap(key_id, row["master_id"], row["wrapped"]))
+        key = DataKey(key_id, self._unwrap(key_id, row["master_id"], row["wrapped"]), str(row["thread_id"]))
         with self._lock:
             self._remember(key)
         return key
@@ -173,6 +174,12 @@ class Keyring:
             for key_id in key_ids:
                 self._cache.pop(key_id, None)
                 self._pending.pop(key_id, None)
+
+    def forget_thread(self, thread_id: str) -> None:
+        """Drop every key of a thread from memory."""
+        with self._lock:
+            for key_id in [k for k, key in self._cache.items() if key.thread_id == thread_id]:
+                del self._cache[key_id]
 
     def rotate(self, batch: int = 1000) -> int:
         """Re-wrap every key not wrapped by the current master key; return how many (events are not rewritten)."""

@@ -130,6 +130,16 @@ class Openers:
                 return key
         return None
 
+    def forget(self, key_ids: list[str]) -> None:
+        """Drop erased keys from every open store's memory."""
+        for ring in list(self._rings):
+            ring.forget(key_ids)
+
+    def forget_thread(self, thread_id: str) -> None:
+        """Drop an erased thread's keys from every open store's memory."""
+        for ring in list(self._rings):
+            ring.forget_thread(thread_id)
+
     def open(self, text: str) -> Any:
         """The value of a sealed text, under whichever open store's key opens it (stores may share ids)."""
         key_id = text.partition(":")[2].rpartition(":")[0]

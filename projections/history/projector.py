@@ -18,6 +18,7 @@ from domain.conversation_content import appears_in_threads, message_fields
 from domain.erasure import ERASED_MARK
 from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
+from projections.crypto.sealing import OPENERS
 from projections.history.batch import HistoryBatch
 from projections.history.state import State, microseconds
 from projections.history.tables import HISTORY_PROJECTION, HistoryTables
@@ -108,7 +109,7 @@ class HistoryProjector:
         self._handlers: dict[type[Any], Callable[[HistoryBatch, Any], dict[str, Any]]] = {
             Thread.Created: self._created,
             Thread.Deleted: self._deleted,
-            Thread.Erased: self._deleted,
+            Thread.Erased: self._erased,
             Thread.MessageCreated: self._message_created,
             Thread.ItemCreated: self._item_created,
             Thread.MessageDeleted: self._message_deleted,
@@ -160,6 +161,12 @@ class HistoryProjector:
         return {}
 
     @staticmethod
+    def _erased(batch: HistoryBatch, e: Any) -> dict[str, Any]:
+        OPENERS.forget_thread(e.thread_id)  # a key another process erased may still be in this one's memory
+        HistoryProjector._deleted(batch, e)
+        return {"reason": e.reason}
+
+    @staticmethod
     def _message_created(batch: HistoryBatch, e: Any) -> dict[str, Any]:
         batch.allocate_seq(e.thread_id, e.seq)
         batch.start_message(e.message_id)
@@ -199,6 +206,9 @@ class HistoryProjector:
         after = MESSAGE_CHANGES[type(e)](before, e)
         batch.put_message(e.message_id, e.originator_version, after, deleted=False)
         data = _changes(e, before, after, [f for f in after if f not in _UNREPORTED])
+        if isinstance(e, Thread.MessageErased):
+            OPENERS.forget([e.message_id])
+            data["reason"] = e.reason
         if "content" in vars(e):
             data["delta"] = {"content": e.content}
         return data

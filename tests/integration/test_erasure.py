@@ -36,7 +36,7 @@ def test_an_erased_message_answers_empty_and_its_key_is_gone(encrypted: MessageS
     assert encrypted.recall("alpha", "key-1") is None  # the answer kept for retries went with the key
     events = encrypted.history.events("alpha", thread, limit=50, order="asc").data
     erased = [e for e in events if e["type"] == "thread.message.erased"]
-    assert erased and erased[0]["actor"] == ACTOR
+    assert erased and erased[0]["actor"] == ACTOR and erased[0]["data"]["reason"] == "customer request 42"
     versions = encrypted.history.versions("alpha", thread, message, limit=10, order="asc").data
     assert versions and all(v["message"]["content"] == [] for v in versions)
     for target in PROJECTIONS:
@@ -63,6 +63,7 @@ def test_an_erased_thread_is_gone_with_every_key(encrypted: MessageStore) -> Non
     assert [k for k, w in wrapped.items() if w in raw] == []
     events = encrypted.history.events(None, thread, limit=50, order="asc").data
     assert events[-1]["type"] == "thread.erased" and events[-1]["actor"] == ACTOR
+    assert events[-1]["data"] == {"reason": "retention"}
     assert text("x")  # the helpers stay importable from one place
 
 
