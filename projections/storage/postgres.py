@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from projections.storage.batch import COPY_THRESHOLD
 from projections.storage.database import Database, DatabaseUnavailable
 from projections.storage.eventsourcing_internals import PostgresEventsRecorder
+from projections.storage.pool_check import check_quietly, quietly_checked
 from projections.storage.signal import EventSignal
 from projections.storage.sql import POSTGRES, Cursor
 
@@ -70,7 +71,7 @@ class PostgresDatabase(Database):
             open=False,
             name="msgstore-read",
             timeout=timeout,
-            check=ConnectionPool.check_connection,  # a connection the server dropped is replaced, not handed out
+            check=check_quietly,  # a connection the server dropped is replaced, not handed out
             reconnect_timeout=timeout,  # give up a failing attempt soon: the next request starts a fresh one
         )
         self._pool_size = pool_size
@@ -91,7 +92,6 @@ class PostgresDatabase(Database):
             # Seconds to wait for a connection (the pool's timeout too) and for the events table's lock.
             "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(self.timeout))),
             "POSTGRES_LOCK_TIMEOUT": str(max(1, round(self.timeout))),
-            "POSTGRES_PRE_PING": "y",
             "APPLICATION_RECORDER_TOPIC": "projections.storage.postgres:InlinePostgresRecorder",
         }
 
@@ -158,8 +158,9 @@ class PostgresDatabase(Database):
     def adopt(self, app: Any) -> None:
         # The writer's pool is the library's: after an outage its reconnection attempts back off
         # exponentially for up to five minutes (80 s to recover after 150 s measured). Give an attempt up
-        # after ``timeout`` instead: the next write starts a fresh one at once.
-        app.recorder.datastore.pool.reconnect_timeout = self.timeout
+        # after ``timeout`` instead: the next write starts a fresh one at once. Its connections are checked
+        # as the read pool's are (``check_quietly``).
+        quietly_checked(app.recorder.datastore, reconnect_timeout=self.timeout)
 
     def in_doubt(self, error: BaseException) -> bool:
         cause = _psycopg_cause(error)
