@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from api.console.pages import when
 from api.console.transcript import plain_text
 
 SHORT = 120
@@ -14,7 +15,9 @@ def _short(text: str) -> str:
     return text if len(text) <= SHORT else text[: SHORT - 1] + "…"
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, name: str = "") -> str:
+    if name.endswith("_at") and isinstance(value, int):
+        return when(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
@@ -31,7 +34,7 @@ def summary(event: dict[str, Any]) -> str:
     if isinstance(delta, dict):
         return _short("+ " + _value(plain_text(delta)))
     changes = [
-        f"{name}: {_value(change['before'])} → {_value(change['after'])}"
+        f"{name}: {_value(change['before'], name)} → {_value(change['after'], name)}"
         for name, change in data.items()
         if isinstance(change, dict) and set(change) == {"before", "after"}
     ]
