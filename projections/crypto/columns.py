@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from projections.crypto.keyring import Keyring
-from projections.crypto.sealing import COLUMN_MARK, OPENERS, seal
+from projections.crypto.sealing import COLUMN_MARK, OPENERS, seal, sealed_key_id
 
 # The store whose transaction is being written, where it is known (the writer's): its keys seal the rows.
 # Elsewhere (the worker, a rebuild) the key is looked up in every store this process has open.
@@ -77,6 +77,13 @@ def loads(text: str | bytes) -> Any:
     if isinstance(text, str) and text.startswith(COLUMN_MARK):
         return OPENERS.open(text[1:])
     return orjson.loads(text)
+
+
+def readable(text: str | bytes) -> bool:
+    """Whether a column value is plain JSON or ciphertext whose key still exists."""
+    if not is_sealed(text):
+        return True
+    return OPENERS.find(sealed_key_id(str(text))) is not None
 
 
 def is_sealed(text: str | bytes | None) -> bool:

@@ -24,8 +24,10 @@ def erase_keys(curs: Cursor, database: Database, keyring: Keyring | None, events
         erased = list(dict.fromkeys([*messages, *threads]))
     else:
         erased = keyring.erase(curs, key_ids=messages, thread_ids=threads)
+    # Answers kept for retries under the erased keys: unreadable already (a recall finds none), deleted here
+    # for the message and thread keys named (a thread's messages' answers expire with their retry window).
     q = database.dialect.q
-    for key_id in erased:  # answers kept for retries, sealed under an erased key: nothing could read them
+    for key_id in dict.fromkeys([*messages, *threads]):
         curs.execute(q(f"DELETE FROM {IDEMPOTENCY_TABLE} WHERE response LIKE %s"), (f"{COLUMN_MARK}_:{key_id}:%",))
     return erased
 

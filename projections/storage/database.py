@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from projections.crypto.columns import loads
+from projections.crypto.columns import loads, readable
 from projections.storage.positions import create_positions_table
 from projections.storage.signal import EventSignal
 from projections.storage.sql import Cursor, Dialect
@@ -172,7 +172,7 @@ class Database(ABC):
                 (tenant, key, since or 0),
             )
             row = curs.fetchone()
-        if row is None:
+        if row is None or not readable(row["response"]):  # sealed under an erased key: as if never answered
             return None
         return row["fingerprint"], int(row["status_code"]), loads(row["response"])
 
