@@ -111,7 +111,8 @@ def test_timeline_filtered_by_type_and_by_message(page: Any, console: Server, ap
     page.get_by_role("button", name="Filter").click()
     expect(rows).to_have_count(2)  # the card message: created, then its metadata changed
     expect(rows.nth(1)).to_contain_text("thread.message.modified")
-    rows.nth(1).get_by_role("link", name="4", exact=True).click()  # the version column leads to the thread at that version
+    # The version column leads to the thread at that version.
+    rows.nth(1).get_by_role("link", name="4", exact=True).click()
     expect(page.locator(".step")).to_contain_text("Version 4")
 
 
