@@ -1,4 +1,4 @@
-"""A lean path for the hottest requests (create, list and retrieve messages and items), in front of the routes.
+"""A lean path for the hottest requests (create, list, retrieve messages and items; deltas), in front of the routes.
 
 FastAPI's routing, dependency solving and request wrapping cost more CPU than the store's own work
 for a small read. For requests of the plainest shape (ids of URL-safe characters, only the list's
@@ -26,13 +26,16 @@ from api.errors import error_response, from_exception
 from api.lists import ListWindow, plain_list_params
 from api.middleware import replay
 from api.request_text import SURROGATE_ESCAPE
-from api.routes import items, messages
-from api.runtime import AuthoredMessageCreate
+from api.routes import items, messages, runtime
+from api.runtime import RUNTIME_SCOPE, AuthoredMessageCreate, MessageDelta
 
 ID = r"[A-Za-z0-9_-]{1,128}"
 PLAIN_VALUE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 JSON = (b"application/json", b"application/json; charset=utf-8")
 WINDOW = frozenset({"limit", "order", "after", "before"})
+# A streamed reply's deltas: one request per few tokens, the most frequent write of a runtime.
+DELTAS = re.compile(rf"/v1/threads/({ID})/messages/({ID})/deltas")
+DELTAS_TEMPLATE = runtime.router.prefix + "/deltas"
 
 Creator = Callable[[Request, str, Principal, Any], Awaitable[Any]]
 
@@ -114,6 +117,10 @@ class FastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "POST"):
             principal = scope.get("state", {}).get("principal")
+            deltas = DELTAS.fullmatch(scope["path"]) if scope["method"] == "POST" else None
+            if deltas is not None and isinstance(principal, Principal) and RUNTIME_SCOPE in principal.scopes:
+                await self._append(scope, receive, send, deltas, principal)
+                return
             for lane in LANES if isinstance(principal, Principal) else ():
                 match = lane.path.fullmatch(scope["path"])
                 if match is not None:
@@ -156,6 +163,30 @@ class FastPath:
             response = error_response(from_exception(exc, scope))
         await response(scope, receive, send)
         return True
+
+    async def _append(
+        self, scope: Scope, receive: Receive, send: Send, match: re.Match[str], principal: Principal
+    ) -> None:
+        """A delta with a plain body, through the route function; anything else through the app."""
+        body = await _body(scope, receive)
+        document = None if scope["query_string"] else _document(scope, body, orjson.loads)
+        try:
+            delta = MessageDelta.model_validate(document) if document is not None else None
+        except (ValidationError, ValueError):
+            delta = None
+        if delta is None:
+            await self.app(scope, replay(body), send)
+            return
+        thread_id, message_id = match.group(1), match.group(2)
+        scope["path_params"] = {"thread_id": thread_id, "message_id": message_id}
+        scope["route"] = self.routes.get(("POST", DELTAS_TEMPLATE)) or RouteTemplate(DELTAS_TEMPLATE)
+        store = scope["app"].state.store
+        try:
+            call = runtime.append_delta(Request(scope, replay(body)), thread_id, message_id, delta, principal, store)
+            response = await call
+        except Exception as exc:  # as the app's exception handlers answer these
+            response = error_response(from_exception(exc, scope))
+        await response(scope, receive, send)
 
 
 def route_templates(app: Any) -> dict[tuple[str, str], Any]:
