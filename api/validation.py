@@ -21,6 +21,19 @@ TYPE_NAMES = {
     "float_type": "a number",
 }
 
+_BOUNDS = {  # pydantic's error type -> (where the value is, the bound's sign, OpenAI's code)
+    "less_than_equal": ("above maximum", "<=", "integer_above_max_value"),
+    "less_than": ("above maximum", "<=", "integer_above_max_value"),
+    "greater_than_equal": ("below minimum", ">=", "integer_below_min_value"),
+    "greater_than": ("below minimum", ">=", "integer_below_min_value"),
+}
+_LENGTHS = {  # pydantic's error type -> (the problem, what was expected, OpenAI's code)
+    "string_too_long": ("string too long", "a string with maximum length {max_length}", "string_above_max_length"),
+    "string_too_short": ("string too short", "a string with minimum length {min_length}", "string_below_min_length"),
+    "too_long": ("array too long", "an array with maximum length {max_length}", "array_above_max_length"),
+    "too_short": ("empty array", "an array with minimum length {min_length}", "empty_array"),
+}
+
 
 def invalid(message: str, param: str | None = None, code: str = "invalid_value") -> PydanticCustomError:
     """An error raised by our own validators; ``param`` is relative to the field validated.
@@ -144,59 +157,23 @@ def describe_validation_error(errors: Sequence[Any]) -> tuple[str, str | None, s
             "invalid_value",
         )
     if kind in TYPE_NAMES:
-        if param is None:
-            return (
-                f"Invalid type for request body: expected {TYPE_NAMES[kind]}, but got {kind_of(value)} instead.",
-                None,
-                "invalid_type",
-            )
-        return (
-            f"Invalid type for '{param}': expected {TYPE_NAMES[kind]}, but got {kind_of(value)} instead.",
-            param,
-            "invalid_type",
-        )
-    if kind in {"less_than_equal", "less_than"}:
-        bound = ctx.get("le", ctx.get("lt"))
-        return (
-            f"Invalid '{param}': integer above maximum value. Expected a value <= {bound}, but got {value} instead.",
-            param,
-            "integer_above_max_value",
-        )
-    if kind in {"greater_than_equal", "greater_than"}:
-        bound = ctx.get("ge", ctx.get("gt"))
-        return (
-            f"Invalid '{param}': integer below minimum value. Expected a value >= {bound}, but got {value} instead.",
-            param,
-            "integer_below_min_value",
-        )
-    if kind == "string_too_long":
-        return (
-            f"Invalid '{param}': string too long. Expected a string with maximum length "
-            f"{ctx.get('max_length')}, but got a string with length {len(str(value))} instead.",
-            param,
-            "string_above_max_length",
-        )
-    if kind == "string_too_short":
-        return (
-            f"Invalid '{param}': string too short. Expected a string with minimum length "
-            f"{ctx.get('min_length')}, but got a string with length {len(str(value))} instead.",
-            param,
-            "string_below_min_length",
-        )
-    if kind == "too_long":
-        return (
-            f"Invalid '{param}': array too long. Expected an array with maximum length "
-            f"{ctx.get('max_length')}, but got an array with length {ctx.get('actual_length')} instead.",
-            param,
-            "array_above_max_length",
-        )
-    if kind == "too_short":
-        return (
-            f"Invalid '{param}': empty array. Expected an array with minimum length "
-            f"{ctx.get('min_length')}, but got an empty array instead.",
-            param,
-            "empty_array",
-        )
+        subject = "request body" if param is None else f"'{param}'"
+        message = f"Invalid type for {subject}: expected {TYPE_NAMES[kind]}, but got {kind_of(value)} instead."
+        return message, param, "invalid_type"
+    if kind in _BOUNDS:
+        where, sign, code = _BOUNDS[kind]
+        bound = ctx.get("le", ctx.get("lt")) if sign == "<=" else ctx.get("ge", ctx.get("gt"))
+        message = f"Invalid '{param}': integer {where} value. Expected a value {sign} {bound}, but got {value} instead."
+        return message, param, code
+    if kind in _LENGTHS:
+        problem, expected, code = _LENGTHS[kind]
+        if kind == "too_short":
+            got = "an empty array"
+        elif kind == "too_long":
+            got = f"an array with length {ctx.get('actual_length')}"
+        else:
+            got = f"a string with length {len(str(value))}"
+        return f"Invalid '{param}': {problem}. Expected {expected.format(**ctx)}, but got {got} instead.", param, code
     return f"Invalid '{param}': {error.get('msg', 'invalid value')}.", param, "invalid_value"
 
 
