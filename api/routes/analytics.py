@@ -18,6 +18,7 @@ from projections.store import MessageStore
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
+From = Annotated[str | None, Query(alias="from", description="First UTC day, YYYY-MM-DD.")]
 Day = Annotated[str | None, Query(description="A UTC day as YYYY-MM-DD (inclusive).")]
 
 
@@ -54,12 +55,7 @@ def daily_rows(store: MessageStore, tenant: str, start: str | None, end: str | N
 
 
 @router.get("/daily", summary="Daily activity")
-async def daily(
-    principal: PrincipalDep,
-    store: StoreDep,
-    from_: Annotated[str | None, Query(alias="from", description="First UTC day, YYYY-MM-DD.")] = None,
-    to: Day = None,
-) -> JSONBody:
+async def daily(principal: PrincipalDep, store: StoreDep, from_: From = None, to: Day = None) -> JSONBody:
     """Per UTC day: messages created (by role), modified and deleted, threads created and deleted,
     active threads and characters of text, for the caller's tenant. Days without activity are absent."""
     start, end = day_range(from_, to)
@@ -74,12 +70,7 @@ def item_rows(store: MessageStore, tenant: str, start: str | None, end: str | No
 
 
 @router.get("/items", summary="Items by type")
-async def items(
-    principal: PrincipalDep,
-    store: StoreDep,
-    from_: Annotated[str | None, Query(alias="from", description="First UTC day, YYYY-MM-DD.")] = None,
-    to: Day = None,
-) -> JSONBody:
+async def items(principal: PrincipalDep, store: StoreDep, from_: From = None, to: Day = None) -> JSONBody:
     """Per UTC day and item type (``message`` for every message, whichever API made it): items created and
     deleted, for the caller's tenant. Days without activity are absent."""
     start, end = day_range(from_, to)
