@@ -6,6 +6,7 @@ from typing import Any
 
 from api.conversations.items import ITEM_TYPE_NAMES, MAX_ITEMS
 from api.conversations.messages import INPUT_PARTS, OUTPUT_PARTS, ROLES, STATUSES
+from api.openapi.input_items import INPUT_ITEM_FORMS
 from api.openapi.objects import NULLABLE_STR, object_schema
 from api.schemas import MAX_METADATA_KEY, MAX_METADATA_PAIRS, MAX_METADATA_VALUE
 
@@ -49,14 +50,10 @@ OTHER_ITEM = _item(
 INPUT_ITEM = {
     "title": "InputItem",
     "description": "A member of the SDK's ResponseInputItemParam: a message ({role, content}, type optional),"
-    " an item_reference ({id}) or another item with its type.",
-    "type": "object",
-    "properties": {
-        "type": {"enum": list(ITEM_TYPE_NAMES)},
-        "id": {"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"},
-        "role": {"enum": list(ROLES)},
-        "content": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "array", "minItems": 1, "items": PART}]},
-    },
+    " an item_reference ({id}) or another item with its type. Refused (400, naming the item's id): an id another"
+    " item of the request has, and a reference to no item of this tenant; and, anywhere in an item, JSON no store"
+    " can hold as sent: an integer beyond 64 bits, arrays and objects nested too deeply.",
+    "anyOf": INPUT_ITEM_FORMS,
 }
 INPUT_ITEMS = {"type": "array", "maxItems": MAX_ITEMS, "items": {"$ref": "#/components/schemas/InputItem"}}
 

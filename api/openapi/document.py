@@ -7,6 +7,14 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.openapi.conversations import CONVERSATION_ANSWERS, CONVERSATION_OBJECTS, request_body
+from api.openapi.extensions import (
+    EXTENSION_ANSWERS,
+    EXTENSION_OBJECTS,
+    OTHER_MEDIA,
+    note_refusals,
+    tighten,
+    tighten_bodies,
+)
 from api.openapi.objects import ANSWERS, OBJECTS, answer_schema
 from api.routes.history import MAX_VERSION
 from api.writes import MAX_IDEMPOTENCY_KEY
@@ -33,7 +41,8 @@ ERROR = {
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERRORS = {
-    "400": "Invalid request: the message names the parameter.",
+    "400": "Invalid request: the message names the parameter. An integer is written without a decimal point"
+    " (1, not 1.0).",
     "401": "No API key, or an unknown one.",
     "404": "No such thread, conversation, message or item for this key's tenant (another tenant's is answered"
     " the same).",
@@ -88,6 +97,8 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
     schemas["Error"] = ERROR
     schemas.update(OBJECTS)
     schemas.update(CONVERSATION_OBJECTS)
+    schemas.update(EXTENSION_OBJECTS)
+    tighten_bodies(schemas)
     components["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "description": "A key from MSGSTORE_API_KEYS."}
     }
@@ -98,6 +109,13 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
             answer = responses.get("200", {}).get("content", {}).get("application/json")
             if answer is not None and answer.get("schema") == {"type": "string"}:  # FastAPI's guess for JSONBody
                 answer["schema"] = answer_schema(path, method, ANSWERED)
+            if (path, method) in EXTENSION_ANSWERS:  # FastAPI's guess from the annotation, or none
+                responses.setdefault("200", {"description": "Successful Response"})["content"] = {
+                    "application/json": {"schema": answer_schema(path, method, EXTENSION_ANSWERS)}
+                }
+            if (path, method) in OTHER_MEDIA:
+                media, description = OTHER_MEDIA[path, method]
+                responses["200"] = {"description": description, "content": {media: {"schema": {"type": "string"}}}}
             body = request_body(path, method)
             if body is not None:  # the route reads raw JSON, which FastAPI documents as any value
                 operation["requestBody"] = body
@@ -112,7 +130,9 @@ def describe(document: dict[str, Any]) -> dict[str, Any]:
                 )
             parameters = operation.setdefault("parameters", [])
             if (path, method) in POINT_IN_TIME_READS:
-                parameters.extend(POINT_IN_TIME)
+                parameters.extend(dict(parameter) for parameter in POINT_IN_TIME)
             if method in ("post", "delete"):
-                parameters.append(IDEMPOTENCY_KEY)
+                parameters.append(dict(IDEMPOTENCY_KEY))
+            tighten(parameters)
+            note_refusals(path, operation)
     return document

@@ -51,6 +51,40 @@ api_schema = schemathesis.openapi.from_dict(create_app(Settings(api_keys="sk-doc
 api_schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 
 
+# The refusals of valid-looking requests the document describes in words, as no schema can: ids that must exist,
+# values that depend on another parameter or on the thread, a key sent again with another request.
+DESCRIBED_REFUSALS: list[tuple[str | None, str]] = [
+    ("after", "no "),
+    ("before", "no "),
+    ("as_of", "not both"),
+    ("version", "the thread is at version"),
+    ("to", "is before 'from'"),
+    ("Last-Event-ID", "beyond the thread's last event"),
+    ("Idempotency-Key", "can only be used with the same parameters"),
+    (".id", "is already the id of"),
+    (".id", "no item found"),
+    (None, "only an in_progress message"),
+    ("", "expected an integer, but got a decimal instead"),
+    ("", "integer out of range. Expected a 64-bit integer"),
+    ("", "nested too deeply"),
+]
+
+
+@schemathesis.check
+def valid_requests_accepted(ctx: CheckContext, response: Response, case: OpenApiCase) -> bool | None:
+    """A request the document calls valid is answered, or refused only as the document says in words."""
+    if case.meta is None or not case.meta.generation.mode.is_positive or response.status_code != 400:
+        return None
+    error = response.json()["error"]
+    param = error["param"] or ""
+    described = any(
+        (not param if p is None else param.endswith(p)) and fragment in error["message"]
+        for p, fragment in DESCRIBED_REFUSALS
+    )
+    assert described, f"valid request refused: {error} ({case.method} {case.formatted_path} {case.query})"
+    return None
+
+
 @api_schema.parametrize()
 @settings(max_examples=25, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_a_5xx_a_422_or_a_misshapen_error(case: OpenApiCase, ids: Ids, server: Server) -> None:
@@ -58,7 +92,13 @@ def test_no_operation_answers_a_5xx_a_422_or_a_misshapen_error(case: OpenApiCase
     response = case.call(base_url=server.root, headers=RUNTIME, timeout=30)
     case.validate_response(
         response,
-        checks=[not_a_server_error, status_code_conformance, response_schema_conformance, openai_error_shape],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            response_schema_conformance,
+            openai_error_shape,
+            valid_requests_accepted,
+        ],
     )
     if target == "foreign":
         assert response.status_code >= 400, "another tenant's thread must be answered like an unknown one"
