@@ -77,7 +77,9 @@ def serve(
         hint = "Set MSGSTORE_API_KEYS=key:tenant[,…] to choose your own."
         log.info(_line(event, key=key, kept_in=str(settings.data_dir.absolute() / "api_key"), hint=hint))
     key_id_secret(settings)  # created here, before the processes start, so they all read the same one
-    log.info(_line("serving", database=describe(url), api=f"http://{settings.host}:{settings.port}/v1"))
+    root = f"http://{settings.host}:{settings.port}"
+    console = {"console": f"{root}/console"} if settings.console else {}
+    log.info(_line("serving", database=describe(url), api=f"{root}/v1", **console))
     if settings.workers > 1:  # metrics of all server processes, summed by whichever answers /metrics
         from api.metrics import share_between_processes
 

@@ -24,7 +24,10 @@ def safe_next(target: str | None) -> str:
 
 @router.get("/login")
 async def login_form(request: Request, next: str | None = None) -> Response:
-    """The sign-in form."""
+    """The sign-in form (or, already signed in, the page asked for)."""
+    sessions: ConsoleSessions = request.app.state.console_sessions
+    if sessions.principal(request.cookies.get(COOKIE)) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
     return page(request, "login.html", title="Sign in", next=safe_next(next), principal=None)
 
 

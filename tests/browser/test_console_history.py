@@ -26,7 +26,7 @@ def test_sign_in_find_a_thread_and_slide_back_to_an_earlier_transcript(
     expect(page.get_by_role("link", name=story["thread"])).to_be_visible()  # recent threads, once counted
     shoot(page, backend, "find")
 
-    page.get_by_label("Thread or conversation id").fill(story["thread"].replace("thread_", "conv_"))
+    page.get_by_label("Thread, conversation or message id").fill(story["thread"].replace("thread_", "conv_"))
     page.get_by_role("button", name="Open").click()
     page.wait_for_url(f"**/console/threads/{story['thread']}")
     transcript = page.locator(".transcript")

@@ -83,3 +83,21 @@ def test_a_deleted_thread_still_shows_its_history(beta_api: httpx.Client, beta_c
         answer = beta_console.get(f"/console/threads/{t}", params={"version": bad})
         assert answer.status_code == 400 and "version" in answer.text
     assert beta_console.get("/console/nowhere").status_code == 404
+
+
+def test_a_message_id_finds_its_versions_for_its_tenant_only(
+    console: Server, beta_api: httpx.Client, beta_console: httpx.Client
+) -> None:
+    t = beta_api.post("/v1/threads", json={"messages": [{"role": "user", "content": "find me"}]}).json()["id"]
+    m = beta_api.get(f"/v1/threads/{t}/messages").json()["data"][0]["id"]
+    beta_api.delete(f"/v1/threads/{t}/messages/{m}").raise_for_status()  # deleted messages are found too
+    found = beta_console.get("/console", params={"id": m})
+    assert found.status_code == 303 and found.headers["location"] == f"/console/threads/{t}/messages/{m}/versions"
+    versions = beta_console.get(found.headers["location"])
+    assert versions.status_code == 200 and "find me" in versions.text and "deleted" in versions.text
+    with httpx.Client(base_url=console.root, timeout=30) as alpha:
+        alpha.post("/console/login", data={"key": "sk-test-alpha"})
+        other = alpha.get("/console", params={"id": m})
+        assert other.status_code == 404 and "No such message" in other.text and t not in other.text
+        assert alpha.get("/console/login").headers["location"] == "/console"  # signed in already
+    assert beta_console.get("/console", params={"id": "msg_nothing"}).status_code == 404

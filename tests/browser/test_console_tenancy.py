@@ -19,7 +19,7 @@ def test_another_tenant_s_key_sees_nothing_of_the_first(
     sign_in(page, console, "sk-test-beta")
     expect(page.locator(".who")).to_contain_text("beta")
     expect(page.get_by_role("link", name=t)).to_have_count(0)
-    page.get_by_label("Thread or conversation id").fill(t)
+    page.get_by_label("Thread, conversation or message id").fill(t)
     page.get_by_role("button", name="Open").click()
     expect(page.get_by_role("alert")).to_contain_text("No thread found")
     shoot(page, backend, "other-tenant")
