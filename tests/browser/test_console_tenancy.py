@@ -8,7 +8,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.support.console import recorded_story, shoot, sign_in
-from tests.support.servers import Server
+from tests.support.servers import Server, StartServer
 
 
 def test_another_tenant_s_key_sees_nothing_of_the_first(
@@ -62,3 +62,22 @@ def test_without_a_session_every_page_asks_to_sign_in(console: Server, api: http
 def test_the_console_is_off_unless_enabled(server: Server) -> None:
     response = httpx.get(server.root + "/console", timeout=30)
     assert response.status_code == 404
+
+
+def test_a_session_is_good_on_every_process_sharing_the_key_id_secret(
+    start_server: StartServer, database_url: str, console: Server, api: httpx.Client
+) -> None:
+    story = recorded_story(api)
+    # The console's data directory (its master key reads the story); the key-id secret from the environment.
+    shared = {"MSGSTORE_CONSOLE": "true", "MSGSTORE_DATA_DIR": str(console.data_dir)}
+    first = start_server(database_url, env=shared | {"MSGSTORE_KEY_ID_SECRET": "one-secret-of-32-characters-0001"})
+    second = start_server(database_url, env=shared | {"MSGSTORE_KEY_ID_SECRET": "one-secret-of-32-characters-0001"})
+    elsewhere = start_server(database_url, env=shared | {"MSGSTORE_KEY_ID_SECRET": "another-secret-of-32-characters!"})
+    try:
+        with httpx.Client(timeout=30) as browser:  # cookies are per host, not per port: one jar for all three
+            assert browser.post(first.root + "/console/login", data={"key": "sk-test-alpha"}).status_code == 303
+            assert browser.get(f"{second.root}/console/threads/{story['thread']}").status_code == 200
+            assert browser.get(f"{elsewhere.root}/console/threads/{story['thread']}").status_code == 303
+    finally:
+        for server in (first, second, elsewhere):
+            server.stop()
