@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.middleware import Outcome
+from projections.runners.retention import retention_status
 from projections.runners.status import projection_status
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ class ProjectionCollector(Collector):
             for attribute, family in families.items():
                 family.add_metric([s.name, s.mode], float(getattr(s, attribute)))
         yield from families.values()
+        yield from retention_metrics(self.store)
 
 
 def render(store: MessageStore) -> bytes:
@@ -153,3 +155,18 @@ def route_label(scope: Scope) -> str:
             if getattr(candidate, "endpoint", None) is endpoint or getattr(candidate, "app", None) is endpoint:
                 return str(candidate.path)
     return "unmatched"
+
+
+def retention_metrics(store: MessageStore) -> Iterator[GaugeMetricFamily]:
+    """The last retention pass (of any process): when, and the threads erased by it and in all."""
+    found = retention_status(store.database)
+    if found is None:
+        return
+    for name, key, text in (
+        ("msgstore_retention_last_run_timestamp", "last_run_at", "Unix time of the last retention pass."),
+        ("msgstore_retention_last_erased_threads", "last_erased", "Threads the last retention pass erased."),
+        ("msgstore_retention_erased_threads", "total_erased", "Threads retention erased in all."),
+    ):
+        family = GaugeMetricFamily(name, text)
+        family.add_metric([], float(found[key]))
+        yield family

@@ -47,8 +47,10 @@ class Settings(BaseSettings):
         SecretStr(""), description="Master key wrapping the data keys (base64); empty: one kept in the data dir."
     )
     previous_master_keys: SecretStr = Field(
-        SecretStr(""), description="Master keys being rotated away from, comma-separated (`msgstore keys rotate`)."
+        SecretStr(""), description="Old master keys, comma-separated, while rotating (`msgstore encryption rotate`)."
     )
+    retention: str = Field("", description="tenant:period[,…] (e.g. acme:90d,default:365d): erase threads idle longer.")
+    retention_interval: float = Field(3600.0, gt=0, description="Seconds between retention passes of the worker.")
     worker: bool = Field(True, description="Run the projection worker inside `msgstore serve`.")
     worker_batch: int = Field(5000, ge=1, description="Most events the worker applies in one transaction.")
     console: bool = Field(False, description="Serve the audit console (web pages for a thread's history) at /console.")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from api.metrics import observe_applied
 from api.settings import Settings
+from projections.runners.retention import Retention, RetentionPolicy
 from projections.runners.retry import Outage
 from projections.runners.worker import ProjectionWorker, start_worker
 from projections.store import MessageStore
@@ -30,8 +31,33 @@ def projection_worker(store: MessageStore, settings: Settings) -> ProjectionWork
 
 
 def start_in_process_worker(store: MessageStore, settings: Settings) -> Callable[[], None]:
-    """Start a worker thread in this server process; return the function that stops it."""
-    return start_worker(projection_worker(store, settings))
+    """Start a worker thread (and the retention passes, if a policy is set) in this server process.
+
+    Returns the function that stops them.
+    """
+    stop_worker = start_worker(projection_worker(store, settings))
+    stopping = threading.Event()
+    retention = start_retention(store, settings, stopping)
+
+    def stop() -> None:
+        stopping.set()
+        if retention is not None:
+            retention.join(timeout=30)
+        stop_worker()
+
+    return stop
+
+
+def start_retention(store: MessageStore, settings: Settings, stopping: threading.Event) -> threading.Thread | None:
+    """Run MSGSTORE_RETENTION's passes in a daemon thread until ``stopping`` is set (None: no policy)."""
+    policy = RetentionPolicy.parse(settings.retention)
+    if not policy:
+        return None
+    retention = Retention(store, policy, interval=settings.retention_interval)
+    thread = threading.Thread(target=retention.run, args=(stopping,), name="msgstore-retention", daemon=True)
+    thread.start()
+    log.info("retention: %s, a pass every %g s", policy.describe(), settings.retention_interval)
+    return thread
 
 
 def open_when_reachable(open_store: Callable[[], MessageStore], stopping: threading.Event) -> MessageStore | None:

@@ -1,4 +1,4 @@
-"""``msgstore erase`` (a message, a thread, a tenant) and ``msgstore keys rotate``: erasure and keys for operators."""
+"""``msgstore erase`` (a message, a thread, a tenant) and ``msgstore encryption rotate``, for operators."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import typer
 from api.cli.stores import err, fail, opened_store
 
 erase_cli = typer.Typer(help="Erase content for good: its data keys are destroyed (recorded with a reason).")
-keys_cli = typer.Typer(help="The master key that wraps the data keys.", no_args_is_help=True)
+encryption_cli = typer.Typer(help="Encryption at rest: the master key wrapping the data keys.", no_args_is_help=True)
 
 REASON = typer.Option(..., "--reason", help="Why (a ticket, a policy): kept in the audit trail.")
 
@@ -73,7 +73,7 @@ def erase_tenant(
     typer.echo(f"erased {erased} threads of tenant {tenant}")
 
 
-@keys_cli.command("rotate")
+@encryption_cli.command("rotate")
 def rotate() -> None:
     """Re-wrap every data key with MSGSTORE_MASTER_KEY (the old one in MSGSTORE_PREVIOUS_MASTER_KEYS); events stay."""
     with opened_store() as store:
@@ -85,6 +85,6 @@ def rotate() -> None:
 
 
 def register(cli: typer.Typer) -> None:
-    """Add ``erase`` and ``keys`` to the command line."""
+    """Add ``erase`` and ``encryption`` to the command line."""
     cli.add_typer(erase_cli, name="erase", no_args_is_help=True)
-    cli.add_typer(keys_cli, name="keys")
+    cli.add_typer(encryption_cli, name="encryption")

@@ -106,6 +106,7 @@ def worker(
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
     """Show each projection's position, lag (events and seconds), state, and the worker's state."""
     from projections.runners.heartbeat import worker_statuses
+    from projections.runners.retention import retention_status
     from projections.runners.status import projection_status
 
     store = open_store()
@@ -113,6 +114,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
         found = projection_status(store.database, store.app)
         with store.database.read() as curs:
             workers = worker_statuses(curs)
+        retention = retention_status(store.database)
     finally:
         store.close()
     if as_json:
@@ -132,6 +134,13 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
         console.print(f"worker {w.worker}: {w.state} (heartbeat {w.heartbeat_age:g} s ago{batch}){error}", markup=False)
     if not workers:
         console.print("No projection worker has run on this database.")
+    if retention is not None:
+        ago = max(0, int(time.time()) - retention["last_run_at"])
+        console.print(
+            f"retention {retention['policy']}: last pass {ago} s ago erased {retention['last_erased']} threads"
+            f" ({retention['total_erased']} in all)",
+            markup=False,
+        )
 
 
 def rebuild(name: str = typer.Argument("messages", help="The projection to rebuild.")) -> None:

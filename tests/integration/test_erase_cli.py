@@ -58,7 +58,7 @@ def test_rotation_rewraps_the_data_keys_under_a_new_master_key(new_database: Cal
     store = MessageStore.open(url, master_key=MasterKey.parse(old))
     thread, message = write_secrets(store)
     store.close()
-    assert "re-wrapped 4 data keys" in run(url, tmp_path, new, "keys", "rotate", previous=old)
+    assert "re-wrapped 4 data keys" in run(url, tmp_path, new, "encryption", "rotate", previous=old)
     store = MessageStore.open(url, master_key=MasterKey.parse(new))
     try:
         assert store.message("alpha", thread, message)["content"] == text("ZEBRA-PLAINTEXT")
