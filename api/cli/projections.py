@@ -81,7 +81,7 @@ def worker(
 ) -> None:
     """Keep the asynchronous projections up to date (one worker works, any other stands by)."""
     from api.logs import configure, resolve
-    from api.worker import open_when_reachable, projection_worker
+    from api.worker import open_when_reachable, projection_worker, start_retention
 
     settings = stores.settings()
     if batch_size:
@@ -98,6 +98,7 @@ def worker(
     if store is None:
         return
     try:
+        start_retention(store, settings, stopping)  # MSGSTORE_RETENTION's passes, beside the projections
         projection_worker(store, settings).run(stopping)
     finally:
         store.close()
