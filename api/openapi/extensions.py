@@ -1,4 +1,4 @@
-"""The extension endpoints' answers (audit, analytics, operations) and what validation refuses, for the document."""
+"""The extension endpoints' answers (audit, analytics, erasure, operations) and what validation refuses."""
 
 from __future__ import annotations
 
@@ -92,6 +92,17 @@ EXTENSION_OBJECTS: dict[str, dict[str, Any]] = {
         },
     ),
     "AnalyticsItemTypeDayList": list_of("AnalyticsItemTypeDayList", "AnalyticsItemTypeDay", cursors=False),
+    "ThreadErased": object_schema(
+        "ThreadErased", {"id": {"type": "string"}, "object": {"const": "thread.erased"}, "erased": {"const": True}}
+    ),
+    "MessageErased": object_schema(
+        "MessageErased",
+        {"id": {"type": "string"}, "object": {"const": "thread.message.erased"}, "erased": {"const": True}},
+    ),
+    "TenantErased": object_schema(
+        "TenantErased",
+        {"object": {"const": "tenant.erased"}, "tenant": {"type": "string"}, "erased_threads": {**INT, "minimum": 0}},
+    ),
     "Health": object_schema("Health", {"status": {"const": "ok"}}),
     "Readiness": {
         "title": "Readiness",
@@ -114,6 +125,11 @@ EXTENSION_ANSWERS = {
     ("/v1/threads/{thread_id}/messages/{message_id}/versions", "get"): "MessageVersionList",
     ("/v1/analytics/daily", "get"): "AnalyticsDayList",
     ("/v1/analytics/items", "get"): "AnalyticsItemTypeDayList",
+    ("/v1/threads/{thread_id}/erase", "post"): "ThreadErased",
+    ("/v1/threads/{thread_id}/messages/{message_id}/erase", "post"): "MessageErased",
+    ("/v1/conversations/{conversation_id}/erase", "post"): "ThreadErased",
+    ("/v1/conversations/{conversation_id}/items/{item_id}/erase", "post"): "MessageErased",
+    ("/v1/tenant/erase", "post"): "TenantErased",
     ("/healthz", "get"): "Health",
     ("/readyz", "get"): "Readiness",
 }
@@ -146,7 +162,12 @@ PARAMETERS: dict[str, tuple[dict[str, Any] | None, str]] = {
 
 # What an operation refuses that depends on the state of what it changes.
 IN_PROGRESS_ONLY = " A message no longer in_progress is refused (400)."
-OPERATION_NOTES = {"/deltas": IN_PROGRESS_ONLY, "/complete": IN_PROGRESS_ONLY, "/incomplete": IN_PROGRESS_ONLY}
+BLOCK_KINDS = " A delta unlike its block (text to a refusal block, anything to an image) is refused (400)."
+OPERATION_NOTES = {
+    "/deltas": IN_PROGRESS_ONLY + BLOCK_KINDS,
+    "/complete": IN_PROGRESS_ONLY,
+    "/incomplete": IN_PROGRESS_ONLY,
+}
 
 
 def note_refusals(path: str, operation: dict[str, Any]) -> None:

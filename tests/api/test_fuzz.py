@@ -64,6 +64,7 @@ DESCRIBED_REFUSALS: list[tuple[str | None, str]] = [
     (".id", "is already the id of"),
     (".id", "no item found"),
     (None, "only an in_progress message"),
+    (None, "only a text block takes text and a refusal block a refusal"),
     ("", "expected an integer, but got a decimal instead"),
     ("", "integer out of range. Expected a 64-bit integer"),
     ("", "nested too deeply"),
