@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_batch=settings.max_batch,
             pool_size=settings.db_pool_size,
             db_timeout=settings.db_timeout,
+            pool_mode=settings.pool_mode,
             on_batch=observe_batch,
             outcome_timeout=settings.outcome_timeout,
             retry_window=settings.retry_window,

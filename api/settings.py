@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted (413 above).")
     max_batch: int = Field(256, ge=1, description="Most commands the writer records in one transaction.")
     db_pool_size: int = Field(10, ge=2, description="Read connections per process (PostgreSQL).")
+    pool_mode: Literal["session", "transaction"] = Field(
+        "session",
+        description="transaction: PostgreSQL is reached through a pooler in transaction mode (PgBouncer);"
+        " no prepared statements, no LISTEN, locks held by transactions.",
+    )
     db_timeout: float = Field(5.0, gt=0, description="Seconds to wait for a database connection or lock (then 503).")
     write_timeout: float = Field(5.0, gt=0, description="Seconds a write may wait to start (then 503, not recorded).")
     outcome_timeout: float = Field(

@@ -28,14 +28,21 @@ def async_reads_for(database: Database, view: MessagesView, items: ItemsView) ->
     """Async reads for a PostgreSQL database (None for SQLite, whose reads stay in threads)."""
     if database.conninfo is None:
         return None
-    return AsyncReads(database.conninfo, view, items, timeout=database.timeout)
+    return AsyncReads(database.conninfo, view, items, timeout=database.timeout, prepare=database.prepared_statements)
 
 
 class AsyncReads:
     """Messages, items and their pages of a PostgreSQL store, read by coroutines (the views' own statements)."""
 
     def __init__(
-        self, conninfo: str, view: MessagesView, items: ItemsView, *, size: int = POOL_SIZE, timeout: float = 5.0
+        self,
+        conninfo: str,
+        view: MessagesView,
+        items: ItemsView,
+        *,
+        size: int = POOL_SIZE,
+        timeout: float = 5.0,
+        prepare: bool = True,
     ) -> None:
         self.view = view
         self.items = items
@@ -44,7 +51,12 @@ class AsyncReads:
             conninfo,
             min_size=1,
             max_size=size,
-            kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": max(1, round(timeout))},
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                "connect_timeout": max(1, round(timeout)),
+                **({} if prepare else {"prepare_threshold": None}),  # behind a transaction pooler
+            },
             open=False,
             name="msgstore-async-read",
             timeout=timeout,

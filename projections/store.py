@@ -86,9 +86,11 @@ class MessageStore(ErasureCommands):
         super().__init__(database, writer, MessagesView(self.tables), items)
 
     @classmethod
-    def open(cls, url: str, *, pool_size: int = 10, db_timeout: float = 5.0, **kwargs: Any) -> MessageStore:
-        """Open the store at a database URL."""
-        return cls(open_database(url, pool_size=pool_size, timeout=db_timeout), **kwargs)
+    def open(
+        cls, url: str, *, pool_size: int = 10, db_timeout: float = 5.0, pool_mode: str = "session", **kwargs: Any
+    ) -> MessageStore:
+        """Open the store at a database URL (``pool_mode``: see ``open_database``)."""
+        return cls(open_database(url, pool_size=pool_size, timeout=db_timeout, pool_mode=pool_mode), **kwargs)
 
     def follow_other_processes(self) -> None:
         """Wake ``signal`` waiters on events other processes record too (a listener thread)."""

@@ -82,7 +82,12 @@ def open_store(*, create: bool = False, **options: Any) -> MessageStore:
             check_store(url, found.db_timeout)
         options = {**encryption_options(found), **options}
         return MessageStore.open(
-            url, pool_size=found.db_pool_size, db_timeout=found.db_timeout, max_batch=found.max_batch, **options
+            url,
+            pool_size=found.db_pool_size,
+            db_timeout=found.db_timeout,
+            pool_mode=found.pool_mode,
+            max_batch=found.max_batch,
+            **options,
         )
     except NoStore as e:
         fail(str(e))

@@ -34,6 +34,7 @@ class Database(ABC):
     url: str
     conninfo: str | None = None  # a libpq connection string where async connections can be opened
     timeout: float = 5.0  # seconds a request waits on the database before it is answered 503
+    prepared_statements = True  # whether connections may prepare statements (not behind a transaction pooler)
 
     @abstractmethod
     def application_env(self) -> dict[str, str]:

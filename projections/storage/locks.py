@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from projections.storage import pooler
+
 if TYPE_CHECKING:
     from projections.storage.database import Database
 
@@ -68,14 +70,10 @@ def _key(name: str) -> int:
 
 
 def _try_advisory(conninfo: str, name: str) -> HeldLock | None:
-    conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=10, application_name=f"msgstore-lock-{name}")
-    try:
-        row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, _key(name))).fetchone()
-    except BaseException:
-        conn.close()
-        raise
-    if not row or not row[0]:
-        conn.close()
+    # Held by a transaction left open, which a transaction pooler keeps on one server session (pooler.py).
+    options = {"connect_timeout": 10, "prepare_threshold": None}
+    conn = pooler.advisory_lock(conninfo, (LOCK_NAMESPACE, _key(name)), options, wait=False, name=f"lock-{name}")
+    if conn is None:
         return None
 
     def answers() -> bool:
@@ -85,7 +83,7 @@ def _try_advisory(conninfo: str, name: str) -> HeldLock | None:
             return False
         return True
 
-    return HeldLock(name, conn.close, answers)
+    return HeldLock(name, lambda: pooler.release(conn), answers)
 
 
 def _try_flock(path: str) -> HeldLock | None:

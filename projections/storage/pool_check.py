@@ -27,17 +27,18 @@ def check_quietly(conn: psycopg.Connection[Any]) -> None:
     ConnectionPool.check_connection(conn)
 
 
-def quietly_checked(datastore: Any, reconnect_timeout: float) -> None:
+def quietly_checked(datastore: Any, reconnect_timeout: float, *, prepare: bool = True) -> None:
     """Give eventsourcing's PostgreSQL datastore a pool like its own whose check is ``check_quietly``.
 
     The library checks each connection with a round trip (``POSTGRES_PRE_PING``) or not at all; its pool
     takes the check only when built, so the same pool is built again (its public settings, the
-    datastore's public connection setup) and the old one closed.
+    datastore's public connection setup) and the old one closed. Without ``prepare`` (behind a transaction
+    pooler) its connections prepare no statement, even those the library asks to prepare.
     """
     old = datastore.pool
     datastore.pool = LibraryPool(
         connection_class=old.connection_class,
-        kwargs=old.kwargs,
+        kwargs=old.kwargs if prepare else {**old.kwargs, "prepare_threshold": None},
         min_size=old.min_size,
         max_size=old.max_size,
         open=False,

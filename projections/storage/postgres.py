@@ -17,6 +17,7 @@ from projections.storage.batch import COPY_THRESHOLD
 from projections.storage.database import Database, DatabaseUnavailable
 from projections.storage.eventsourcing_internals import PostgresEventsRecorder
 from projections.storage.pool_check import check_quietly, quietly_checked
+from projections.storage.pooler import POOL_MODES, TRANSACTION, check_pool_mode, poll_for_events, session_lock
 from projections.storage.signal import EventSignal
 from projections.storage.sql import POSTGRES, Cursor
 
@@ -59,15 +60,22 @@ class PostgresDatabase(Database):
     dialect = POSTGRES
     conninfo: str
 
-    def __init__(self, url: str, *, pool_size: int = 10, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, timeout: float = DEFAULT_TIMEOUT, pool_mode: str = "session"
+    ) -> None:
+        if pool_mode not in POOL_MODES:
+            raise ValueError(f"Unknown pool mode {pool_mode!r}: one of {', '.join(POOL_MODES)}.")
         self.url = url
         self.conninfo = url.replace("postgres://", "postgresql://", 1)
         self.timeout = timeout
+        # Behind a transaction pooler no statement is prepared (a prepared statement lives in one server session).
+        self.pool_mode = pool_mode
+        self.prepared_statements = pool_mode != TRANSACTION
         self._pool = ConnectionPool(
             self.conninfo,
             min_size=1,
             max_size=pool_size,
-            kwargs={"autocommit": True, "row_factory": dict_row, **connection_options(timeout)},
+            kwargs={"autocommit": True, "row_factory": dict_row, **self.connection_options()},
             open=False,
             name="msgstore-read",
             timeout=timeout,
@@ -129,9 +137,19 @@ class PostgresDatabase(Database):
                 curs.execute(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE")
             yield curs
 
+    def connection_options(self) -> dict[str, Any]:
+        """libpq and psycopg options of every connection to this database (see ``connection_options``)."""
+        options = connection_options(self.timeout)
+        if not self.prepared_statements:
+            options["prepare_threshold"] = None
+        return options
+
     def listen_for_events(self, signal: EventSignal, stopping: threading.Event) -> None:
+        if self.pool_mode == TRANSACTION:  # LISTEN needs a session of its own: watch the head of the log instead
+            poll_for_events(self.conninfo, EVENTS_TABLE, self.connection_options(), signal, stopping)
+            return
         # The recorder sends NOTIFY on the events table's channel in every insert transaction.
-        with psycopg.connect(self.conninfo, autocommit=True, **connection_options(self.timeout)) as conn:
+        with psycopg.connect(self.conninfo, autocommit=True, **self.connection_options()) as conn:
             conn.execute(f"LISTEN {EVENTS_TABLE}")
             signal.notify()  # anything recorded while we were not listening
             while not stopping.is_set():
@@ -141,13 +159,11 @@ class PostgresDatabase(Database):
     @contextmanager
     def setup_lock(self) -> Iterator[None]:
         # Concurrent CREATE TABLE IF NOT EXISTS can fail in PostgreSQL: let one process at a time create.
+        # The lock is a transaction's, held open on a connection of its own: a transaction pooler keeps it.
         self._open()
-        with self._pool.connection(timeout=max(30.0, self.timeout)) as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
-            try:
-                yield
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_KEY,))
+        check_pool_mode(self._pool, self.pool_mode, self._safe_url())
+        with session_lock(self.conninfo, SETUP_LOCK_KEY, self.connection_options()):
+            yield
 
     # psycopg leaves the GIL while the server writes a page: the next page is folded meanwhile.
     threaded_copy_writes = True
@@ -160,7 +176,7 @@ class PostgresDatabase(Database):
         # exponentially for up to five minutes (80 s to recover after 150 s measured). Give an attempt up
         # after ``timeout`` instead: the next write starts a fresh one at once. Its connections are checked
         # as the read pool's are (``check_quietly``).
-        quietly_checked(app.recorder.datastore, reconnect_timeout=self.timeout)
+        quietly_checked(app.recorder.datastore, reconnect_timeout=self.timeout, prepare=self.prepared_statements)
 
     def in_doubt(self, error: BaseException) -> bool:
         cause = _psycopg_cause(error)
