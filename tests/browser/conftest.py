@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -13,9 +13,9 @@ from tests.support.servers import Server, StartServer
 
 
 @pytest.fixture(scope="module")
-def console(start_server: StartServer, database_url: str) -> Iterator[Server]:
-    """A server with MSGSTORE_CONSOLE=true on the scenario's database."""
-    server = start_server(database_url, env={"MSGSTORE_CONSOLE": "true"})
+def console(start_server: StartServer, new_database: Callable[[], str]) -> Iterator[Server]:
+    """A server with MSGSTORE_CONSOLE=true on a database of its own (no other server's worker shares it)."""
+    server = start_server(new_database(), env={"MSGSTORE_CONSOLE": "true"})
     yield server
     server.stop()
 

@@ -23,7 +23,7 @@ def counted(console: Server) -> bool:
 
 
 def test_activity_charts_and_the_csv_download_equal_the_cli(
-    page: Any, console: Server, api: httpx.Client, backend: str, database_url: str
+    page: Any, console: Server, api: httpx.Client, backend: str
 ) -> None:
     recorded_story(api)
     seconds_until(lambda: counted(console), "the analytics projection catches up")
@@ -60,7 +60,7 @@ def test_activity_charts_and_the_csv_download_equal_the_cli(
             "--format",
             "csv",
         ],
-        env={"MSGSTORE_DATABASE_URL": database_url, "MSGSTORE_DATA_DIR": str(console.data_dir), "PATH": ""},
+        env={"MSGSTORE_DATABASE_URL": console.database_url, "MSGSTORE_DATA_DIR": str(console.data_dir), "PATH": ""},
         capture_output=True,
         text=True,
         timeout=120,

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from fastapi.testclient import TestClient
 from playwright.sync_api import expect
+from pydantic import SecretStr
 
+from api.app import create_app
+from api.settings import Settings
 from tests.support.console import recorded_story, shoot, sign_in
 from tests.support.servers import Server, StartServer
 
@@ -59,20 +63,21 @@ def test_without_a_session_every_page_asks_to_sign_in(console: Server, api: http
     assert "sk-test-alpha" not in log and "sk-test-beta" not in log  # keys never reach the log
 
 
-def test_the_console_is_off_unless_enabled(server: Server) -> None:
-    response = httpx.get(server.root + "/console", timeout=30)
-    assert response.status_code == 404
+def test_the_console_is_off_unless_enabled() -> None:
+    settings = Settings(api_keys="sk-test-alpha:alpha", key_id_secret=SecretStr("s" * 32), console=False)
+    off = TestClient(create_app(settings)).get("/console")  # no store needed: the route is not there
+    assert off.status_code == 404 and off.json()["error"]["type"] == "invalid_request_error"
 
 
 def test_a_session_is_good_on_every_process_sharing_the_key_id_secret(
-    start_server: StartServer, database_url: str, console: Server, api: httpx.Client
+    start_server: StartServer, console: Server, api: httpx.Client
 ) -> None:
     story = recorded_story(api)
     # The console's data directory (its master key reads the story); the key-id secret from the environment.
     shared = {"MSGSTORE_CONSOLE": "true", "MSGSTORE_DATA_DIR": str(console.data_dir)}
-    first = start_server(database_url, env=shared | {"MSGSTORE_KEY_ID_SECRET": "one-secret-of-32-characters-0001"})
-    second = start_server(database_url, env=shared | {"MSGSTORE_KEY_ID_SECRET": "one-secret-of-32-characters-0001"})
-    elsewhere = start_server(database_url, env=shared | {"MSGSTORE_KEY_ID_SECRET": "another-secret-of-32-characters!"})
+    one, other = {"MSGSTORE_KEY_ID_SECRET": "one-secret-of-32-characters-0001"}, {"MSGSTORE_KEY_ID_SECRET": "x" * 32}
+    first, second = (start_server(console.database_url, env=shared | one) for _ in range(2))
+    elsewhere = start_server(console.database_url, env=shared | other)
     try:
         with httpx.Client(timeout=30) as browser:  # cookies are per host, not per port: one jar for all three
             assert browser.post(first.root + "/console/login", data={"key": "sk-test-alpha"}).status_code == 303
