@@ -12,10 +12,10 @@ from projections.conversations.tables import ITEMS_PROJECTION, ItemsTables
 from projections.crypto.columns import loads, sealed_json
 from projections.crypto.sealing import ITEM_PLAIN
 from projections.storage.batch import Row, RowBatch, Table
+from projections.storage.open_rows import OpenRows
 from projections.storage.row_projector import Fields, Handler, RowProjector
 
 ITEM_COLUMNS = ("item_id", "thread_id", "tenant", "seq", "type", "body", "created_at", "modified_at", "deleted_at")
-
 
 
 class ItemsProjector(RowProjector):
@@ -34,7 +34,7 @@ class ItemsProjector(RowProjector):
             Thread.MessageMarkedIncomplete: self._marked_incomplete,
             Thread.MessageErased: self._erased,
         }
-        super().__init__(tables.dialect, name, handlers)
+        super().__init__(tables.dialect, name, handlers, OpenRows(self.items))
 
     def _message_created(self, batch: RowBatch, f: Fields, at: int) -> None:
         batch.insert(self.items, item_row(f["message_id"], as_item(f), f, at))
@@ -47,9 +47,15 @@ class ItemsProjector(RowProjector):
         batch.update(self.items, (key,), {"deleted_at": at, "modified_at": at})
 
     def _delta_appended(self, batch: RowBatch, f: Fields, at: int) -> None:
-        self._change(batch, f["message_id"], at, lambda b: {**b, "content": grown(b, f["content"])})
+        assert self.open_rows is not None
+        row = self.open_rows.row(batch, f, (f["message_id"],))  # read-modify-write: the body so far
+        if row is not None:
+            body = loads(row["body"])
+            row["body"] = sealed_json({**body, "content": grown(body, f["content"])}, f["message_id"])
+            row["modified_at"] = at
 
     def _erased(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._finished(f)
         row = batch.row(self.items, (f["message_id"],))
         if row is not None:
             kept = {k: v for k, v in loads(row["body"]).items() if k in ITEM_PLAIN}
@@ -58,10 +64,16 @@ class ItemsProjector(RowProjector):
             row["modified_at"] = at
 
     def _completed(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._finished(f)
         self._change(batch, f["message_id"], at, lambda b: {**b, "status": COMPLETED})
 
     def _marked_incomplete(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._finished(f)
         self._change(batch, f["message_id"], at, lambda b: {**b, "status": INCOMPLETE})
+
+    def _finished(self, f: Fields) -> None:
+        if self.open_rows is not None:
+            self.open_rows.forget((f["message_id"],))
 
     def _change(self, batch: RowBatch, item_id: str, at: int, change: Callable[[Any], Any]) -> None:
         row = batch.row(self.items, (item_id,))  # read-modify-write: the body so far, in this batch

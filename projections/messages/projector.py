@@ -16,6 +16,7 @@ from projections.messages.tables import ViewTables
 from projections.storage.batch import Row, RowBatch, Table
 from projections.storage.columns import dumps
 from projections.storage.events import EventFields
+from projections.storage.open_rows import OpenRows
 from projections.storage.row_projector import Fields, Handler, RowProjector
 from projections.storage.sql import Cursor
 
@@ -32,7 +33,6 @@ THREAD_COLUMNS = (
     "version",
 )
 MESSAGE_COLUMNS = ("message_id", "thread_id", "tenant", *MESSAGE_BODY, "modified_at", "deleted_at")
-
 
 
 class MessagesProjector(RowProjector):
@@ -60,7 +60,7 @@ class MessagesProjector(RowProjector):
             Thread.MessageErased: self._message_erased,
             Thread.Erased: self._deleted,
         }
-        super().__init__(tables.dialect, name, handlers)
+        super().__init__(tables.dialect, name, handlers, OpenRows(self.messages))
 
     def fold(self, reads: Cursor, events: Iterable[EventFields]) -> RowBatch:
         """The row changes of ``events``; every event touches its thread (``modified_at``, ``version``: its last's)."""
@@ -99,7 +99,7 @@ class MessagesProjector(RowProjector):
     def _item_created(self, batch: RowBatch, f: Fields, at: int) -> None:
         item = f["item"]
         if appears_in_threads(item):  # a user or assistant message; every other item has no Assistants form
-            batch.insert(self.messages, message_row({**f, **message_fields(f['item_id'], f['item'])}, at))
+            batch.insert(self.messages, message_row({**f, **message_fields(f["item_id"], f["item"])}, at))
 
     def _message_modified(self, batch: RowBatch, f: Fields, at: int) -> None:
         if f["metadata"] is not None:
@@ -110,19 +110,30 @@ class MessagesProjector(RowProjector):
         batch.update(self.messages, (f["message_id"],), {"deleted_at": at, "modified_at": at})
 
     def _message_delta_appended(self, batch: RowBatch, f: Fields, at: int) -> None:
-        row = batch.row(self.messages, (f["message_id"],))  # read-modify-write: the content so far, in this batch
+        row = self._open_row(batch, f)  # read-modify-write: the content so far
         if row is not None:
             row["content"] = sealed_json(apply_delta(loads(row["content"]), f["content"]), f["message_id"])
             row["modified_at"] = at
 
+    def _open_row(self, batch: RowBatch, f: Fields) -> Row | None:
+        key = (f["message_id"],)
+        return batch.row(self.messages, key) if self.open_rows is None else self.open_rows.row(batch, f, key)
+
+    def _finished(self, f: Fields) -> None:
+        if self.open_rows is not None:
+            self.open_rows.forget((f["message_id"],))
+
     def _message_erased(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._finished(f)
         values = {"content": "[]", "attachments": "[]", "metadata": dumps({ERASED_MARK: str(at)}), "modified_at": at}
         batch.update(self.messages, (f["message_id"],), values)
 
     def _message_completed(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._finished(f)
         batch.update(self.messages, (f["message_id"],), {"status": COMPLETED, "completed_at": at, "modified_at": at})
 
     def _message_marked_incomplete(self, batch: RowBatch, f: Fields, at: int) -> None:
+        self._finished(f)
         values = {
             "status": INCOMPLETE,
             "incomplete_at": at,

@@ -141,6 +141,13 @@ class RowBatch:
         pending[key] = loaded
         return loaded
 
+    def known(self, table: Table, key: Key, row: Row) -> None:
+        """A copy of ``row`` stands for the stored row in ``row()`` (not read), unless the batch already has it."""
+        inserted = self._inserts.get(table.name)
+        pending = self._updates.setdefault(table.name, (table, {}))[1]
+        if (inserted is None or key not in inserted[1]) and key not in pending:
+            pending[key] = dict(row)
+
     def accumulate(self, table: Table, row: Row) -> None:
         """Merge ``row`` into the row with its key, creating it if missing, by the table's merges."""
         rows = self._accumulated.setdefault(table.name, (table, {}))[1]

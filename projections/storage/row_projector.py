@@ -8,6 +8,7 @@ from typing import Any
 from projections.storage.batch import RowBatch
 from projections.storage.columns import seconds
 from projections.storage.events import EventFields
+from projections.storage.open_rows import OpenRows
 from projections.storage.positions import record_position
 from projections.storage.sql import Cursor, Dialect
 
@@ -23,10 +24,13 @@ class RowProjector:
     through the same handlers; the batch folds a whole page of events into few statements.
     """
 
-    def __init__(self, dialect: Dialect, name: str, handlers: dict[type[Any], Handler]) -> None:
+    def __init__(
+        self, dialect: Dialect, name: str, handlers: dict[type[Any], Handler], open_rows: OpenRows | None = None
+    ) -> None:
         self.dialect = dialect
         self.name = name
         self._handlers = handlers
+        self.open_rows = open_rows  # rows kept between the writer's transactions (see ``OpenRows``)
 
     @property
     def handles(self) -> frozenset[type[Any]]:
@@ -45,11 +49,21 @@ class RowProjector:
         """The row changes of ``events``, in memory (rows they change but do not create are read through ``reads``)."""
         batch = RowBatch(reads, self.dialect)
         handlers = self._handlers
+        kept = self.open_rows
+        if kept is not None:
+            kept.begin()
         for cls, fields, at in events:
+            if kept is not None:
+                kept.saw(fields)
             handler = handlers.get(cls)
             if handler is not None:
                 handler(batch, fields, at)
         return batch
+
+    def committed(self) -> None:
+        """The writer's transaction that applied the last batch committed (its open rows may be kept)."""
+        if self.open_rows is not None:
+            self.open_rows.committed()
 
     def write(self, curs: Cursor, batch: RowBatch, position: int | None, now: int) -> None:
         """Write a folded batch and record ``position`` as the last event applied."""

@@ -19,6 +19,7 @@ from projections.crypto.erasure import erase_keys
 from projections.projection import Projector
 from projections.storage.application import ThreadsApplication
 from projections.storage.database import Database, IdempotencyConflict
+from projections.storage.row_projector import RowProjector
 from projections.storage.sql import Cursor
 from projections.write.aggregates import ThreadCache
 from projections.write.command import RETRY_KEY, Command, ConcurrencyConflict, Outcome
@@ -146,6 +147,9 @@ class Writer(CommandQueue):
         """Keep the recorded aggregates, snapshot them, and answer the commands."""
         if self.app.keyring is not None:
             self.app.keyring.saved()
+        for projector in self.projectors:
+            if isinstance(projector, RowProjector):
+                projector.committed()
         for uid, aggregate in touched.items():
             self._threads.remember(uid, aggregate)
         self._threads.snapshot(touched.values())
