@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -44,13 +45,14 @@ class DataKey:
         self._nonces = hashlib.sha256(b"msgstore synthetic nonce:" + secret).digest()
 
     def seal(self, plaintext: bytes) -> str:
-        """The ciphertext of ``plaintext`` (its nonce first), as URL-safe base64."""
+        """The ciphertext of ``plaintext`` (its nonce first), as base64."""
         nonce = hmac.digest(self._nonces, plaintext, "sha256")[:NONCE_BYTES]
-        return base64.urlsafe_b64encode(nonce + self._aead.encrypt(nonce, plaintext, self.key_id.encode())).decode()
+        sealed = nonce + self._aead.encrypt(nonce, plaintext, self.key_id.encode())
+        return binascii.b2a_base64(sealed, newline=False).decode()
 
     def open(self, sealed: str) -> bytes:
         """The plaintext ``seal`` encrypted; raises ``InvalidTag`` for anything else."""
-        raw = base64.urlsafe_b64decode(sealed)
+        raw = binascii.a2b_base64(sealed)
         return self._aead.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], self.key_id.encode())
 
 
@@ -122,11 +124,9 @@ class Keyring:
 
     def find(self, key_id: str) -> DataKey | None:
         """The data key ``key_id``, or None once it is erased (or never was)."""
-        with self._lock:
-            key = self._cache.get(key_id)
-            if key is not None:
-                self._cache.move_to_end(key_id)
-                return key
+        key = self._cache.get(key_id)  # no lock, no reordering: the cache forgets its oldest entries first
+        if key is not None:
+            return key
         with self.database.read() as curs:
             curs.execute(self._select, (key_id,))
             row = curs.fetchone()
@@ -214,7 +214,6 @@ class Keyring:
 
     def _remember(self, key: DataKey) -> None:
         self._cache[key.key_id] = key
-        self._cache.move_to_end(key.key_id)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
 

@@ -49,6 +49,27 @@ def unseal(text: str, find: Callable[[str], DataKey | None]) -> Any:
     return orjson.loads(key.open(body))
 
 
+def field_opener(find: Callable[[str], DataKey | None]) -> Callable[[dict[str, Any]], int]:
+    """What opens a decoded event state's sealed fields in place (top level, and an item's): returns how many."""
+
+    def open_fields(values: dict[str, Any]) -> int:
+        opened = 0
+        for name, value in values.items():
+            if type(value) is not dict:
+                continue
+            if value.get("_type_") == SEALED_TYPE and len(value) == 2:
+                values[name] = unseal(value["_data_"], find)
+                opened += 1
+            elif name == "item":
+                for field, inner in value.items():
+                    if type(inner) is dict and inner.get("_type_") == SEALED_TYPE and len(inner) == 2:
+                        value[field] = unseal(inner["_data_"], find)
+                        opened += 1
+        return opened
+
+    return open_fields
+
+
 def sealed_key_id(text: str) -> str:
     """The id of the data key a sealed text (a field's or a column's) was sealed with."""
     return text.lstrip(COLUMN_MARK).split(":", 2)[1]
@@ -71,20 +92,20 @@ class EventSealer:
         subject = state.get("message_id") or state.get("item_id")
         item = state.get("item")
         fields = MESSAGE_FIELDS if subject else THREAD_FIELDS
-        if not any(state.get(f) is not None for f in fields) and not item:
-            return state
-        key = self._key(state, subject)
+        creates = "seq" in state if subject else "tenant" in state and "originator_topic" in state
+        if not creates and not any(state.get(f) for f in fields) and not item:
+            return state  # nothing to seal, and no key to make (a creating event makes one even when empty)
+        key = self._key(state, subject, creates)
         sealed = dict(state)
         for f in fields:
-            if sealed.get(f) is not None:
+            if sealed.get(f):  # an empty value ([], {}, "") says nothing: left as it is
                 sealed[f] = Sealed(seal(key, sealed[f]))
         if isinstance(item, dict):
-            sealed["item"] = {k: v if k in ITEM_PLAIN else Sealed(seal(key, v)) for k, v in item.items()}
+            sealed["item"] = {k: v if k in ITEM_PLAIN or not v else Sealed(seal(key, v)) for k, v in item.items()}
         return sealed
 
-    def _key(self, state: dict[str, Any], subject: str | None) -> DataKey:
+    def _key(self, state: dict[str, Any], subject: str | None, creates: bool) -> DataKey:
         key_id = subject or state["thread_id"]
-        creates = "seq" in state if subject else "tenant" in state and "originator_topic" in state
         if creates:
             cached = self.keyring.cached(key_id)
             if cached is not None:  # the same event encoded again (a retried transaction)

@@ -12,10 +12,17 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic, resolve_topic
 
-from projections.storage.eventsourcing_internals import decoded_event, stores_plain_json
+from projections.crypto.sealing import field_opener
+from projections.storage.eventsourcing_internals import Opener, decoded_event, stores_plain_json
 
 EventFields = tuple[type[Any], dict[str, Any], int]
 """An event as (class, its attributes as ``vars(event)`` holds them, its time in Unix seconds)."""
+
+
+def opener_of(app: Application[Any]) -> Opener | None:
+    """What opens sealed content fields of the application's events without its mapper (None: it seals none)."""
+    keyring = getattr(app, "keyring", None)
+    return None if keyring is None else field_opener(keyring.find)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class EventReader:
         self.app = app
         self.topics = None if handles is None else sorted(get_topic(cls) for cls in handles)
         self._fast = stores_plain_json(app.mapper)
+        self._opener = opener_of(app)
 
     def head(self) -> int:
         """The position of the last event recorded."""
@@ -94,7 +102,8 @@ class EventReader:
         """Return the domain event of a stored event."""
         cls = event_class(notification.topic)
         if self._fast:
-            event = decoded_event(cls, notification.state, notification.originator_version, notification.originator_id)
+            state, version = notification.state, notification.originator_version
+            event = decoded_event(cls, state, version, notification.originator_id, self._opener)
             if event is not None:
                 return event
         return self.app.mapper.to_domain_event(notification)

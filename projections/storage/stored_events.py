@@ -18,7 +18,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from psycopg.rows import tuple_row
 
-from projections.storage.events import EventFields, event_class
+from projections.storage.events import EventFields, event_class, opener_of
 from projections.storage.eventsourcing_internals import (
     PostgresEventsRecorder,
     SQLiteEventsRecorder,
@@ -63,7 +63,7 @@ class DecodedEvents(Sequence[Any]):
     def _decode(self, row: StoredRow) -> Any:
         _, version, topic, state = row
         cls = event_class(topic)
-        event = decoded_event(cls, state, version)
+        event = decoded_event(cls, state, version, opener=self._log.opener)
         return self._log.by_mapper(row) if event is None else event
 
 
@@ -100,7 +100,7 @@ class StoredPage:
         A plain JSON state keeps its timestamp as stored (the time is the third item) and has no
         ``originator_id``; any other state goes through the mapper (as ``EventReader`` does).
         """
-        return stored_fields(self.rows, _decoding, unix_seconds, self.log.by_mapper)
+        return stored_fields(self.rows, _decoding, unix_seconds, self.log.by_mapper, self.log.opener)
 
 
 @lru_cache(maxsize=256)
@@ -122,6 +122,7 @@ class StoredLog:
     def __init__(self, app: Application[Any], handles: Iterable[type[Any]] | None = None) -> None:
         self.app = app
         self.topics = None if handles is None else sorted(get_topic(cls) for cls in handles)
+        self.opener = opener_of(app)  # sealed content fields opened without the mapper
         recorder = app.recorder
         if not isinstance(recorder, LogRecorder):
             raise TypeError(f"{type(recorder).__name__} is not a recorder of this store's databases")

@@ -41,10 +41,10 @@ def write_secrets(store: MessageStore) -> tuple[str, str]:
     meta = {"m": "OKAPI-META"}
     created = NewMessage(role="user", content=text("ZEBRA-PLAINTEXT"), attachments=attach, metadata=meta)
     message = store.create_message(ACTOR, thread, created, idempotency=once).result(30).body["id"]
-    reply = NewMessage(role="assistant", content=text(""), status="in_progress")
+    reply = NewMessage(role="assistant", content=[], status="in_progress")
     streamed = store.create_message(ACTOR, thread, reply).result(30).body["id"]
     for piece in ("NARWHAL", "-", "DELTA"):
-        delta = [{"index": 0, "type": "text", "text": {"value": piece}}]
+        delta = [{"index": 0, "type": "text", "text": {"value": piece, "annotations": []}}]
         store.append_to_message(ACTOR, thread, streamed, delta).result(30)
     store.complete_message(ACTOR, thread, streamed).result(30)
     args = '{"x": "TAPIR-ARGS"}'

@@ -57,6 +57,8 @@ def logged(new_database: Callable[[], str]) -> Iterator[MessageStore]:
     item = {"type": "message", "role": "user", "status": "completed", "content": [{"type": "input_text", "text": "i"}]}
     store.add_items(ALPHA, threads[6], [("msg_" + "i" * 24, item)]).result(30)
     store.delete_thread(ALPHA, threads[5]).result(30)
+    store.erase_message(ALPHA, threads[7], messages[7], "a request").result(30)
+    store.erase_thread(ALPHA, threads[8], "retention").result(30)
     yield store
     store.close()
 

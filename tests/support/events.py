@@ -21,6 +21,8 @@ ThreadEvent: TypeAlias = (
     | Thread.MessageMarkedIncomplete
     | Thread.ItemCreated
     | Thread.ItemDeleted
+    | Thread.MessageErased
+    | Thread.Erased
 )
 """Any event the thread aggregate records: each carries ``thread_id`` and ``actor``."""
 

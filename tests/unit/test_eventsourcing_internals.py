@@ -7,6 +7,7 @@ from collections import namedtuple
 from datetime import UTC, datetime
 from decimal import Decimal
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -26,7 +27,11 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 from psycopg.sql import Composable
 
 from domain.thread import Thread
+from projections.crypto.keyring import Keyring
+from projections.crypto.master import MasterKey, new_master_key
+from projections.crypto.sealing import field_opener
 from projections.storage.application import ThreadsApplication
+from projections.storage.connect import open_database
 from projections.storage.eventsourcing_internals import (
     LIBRARY_VERSION,
     PostgresEventsRecorder,
@@ -147,7 +152,9 @@ def every_event() -> list[ThreadEvent]:
     thread.create_item("fc_" + "e" * 24, call, ACTOR)
     thread.delete_item("fc_" + "e" * 24, ACTOR)
     thread.modify({"t": "2"}, {"code_interpreter": {"file_ids": []}}, ACTOR)
+    thread.erase_message("msg_" + "d" * 24, "a request", ACTOR)
     thread.delete(ACTOR)
+    thread.erase("retention", ACTOR)
     return collect(thread)
 
 
@@ -175,6 +182,25 @@ def test_every_event_decodes_fast_to_what_the_mapper_decodes(id_type: type[Any])
         stamp = recorded.timestamp
         assert seconds == int(stamp.timestamp())
         assert values == vars(without_id) | {"timestamp": {"_type_": "datetime_iso", "_data_": stamp.isoformat()}}
+
+
+
+def test_sealed_events_decode_fast_to_what_the_mapper_decodes(tmp_path: Path) -> None:
+    keyring = Keyring(open_database(f"sqlite:///{tmp_path / 'keys.db'}"), MasterKey.parse(new_master_key()))
+    mapper = ThreadsApplication(env=POPO, keyring=keyring).mapper
+    opener = field_opener(keyring.find)
+    for recorded in every_event():
+        stored = mapper.to_stored_event(recorded)
+        expected = mapper.to_domain_event(stored)
+        assert vars(expected) == vars(recorded)
+        decoded = decoded_event(type(recorded), stored.state, stored.originator_version, stored.originator_id, opener)
+        assert decoded is not None, f"{type(recorded).__qualname__} left the fast path"
+        assert vars(decoded) == vars(expected)
+        row = (1, stored.originator_version, stored.topic, stored.state)
+        [(_, values, _)] = stored_fields([row], lambda _: (type(recorded), True), unix_seconds, unreachable, opener)
+        assert {k: v for k, v in values.items() if k != "timestamp"} == {
+            k: v for k, v in vars(expected).items() if k not in ("timestamp", "originator_id")
+        }
 
 
 class Counter(Aggregate):
