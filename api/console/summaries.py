@@ -30,6 +30,10 @@ def summary(event: dict[str, Any]) -> str:
         return _short(f"{message.get('role', '?')}: {_value(plain_text(message))}")
     if kind.endswith(".deleted"):
         return "deleted"
+    item = data.get("item")
+    if isinstance(item, dict):
+        shown = {k: v for k, v in item.items() if k not in ("type", "id")}
+        return _short(f"{item.get('type', 'item')}: {_value(shown)}")
     delta = data.get("delta")
     if isinstance(delta, dict):
         return _short("+ " + _value(plain_text(delta)))

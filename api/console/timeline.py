@@ -13,6 +13,7 @@ from api.console.summaries import summary
 from api.console.thread_state import parse_version
 from api.deps import StoreDep, in_thread
 from projections.history.projector import EVENT_TYPES
+from projections.history.render import event_version
 from projections.pages import Page
 from projections.store import MessageStore
 
@@ -60,6 +61,7 @@ async def timeline(
         type=type or "",
         message=options["message_id"] or "",
         earlier=earlier and bool(page_.data),
+        after_version=event_version(thread_id, after) if after else None,
         later=later and bool(page_.data),
     )
 

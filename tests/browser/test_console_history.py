@@ -66,6 +66,11 @@ def test_as_of_a_moment_shows_the_thread_as_it_was_then(
     expect(page.locator(".step")).to_contain_text("Version 3")
     expect(page.locator(".transcript")).to_contain_text("card ends 4242")
     expect(page.locator(".transcript")).not_to_contain_text("refund is on its way")
+    page.get_by_role("link", name="Who changed it since: versions 4").click()
+    rows = page.locator("table.events tbody tr")
+    expect(rows).to_have_count(6)
+    expect(rows.first).to_contain_text("thread.message.modified")
+    expect(rows.first).to_contain_text("pii")
     page.goto(f"{console.root}/console/threads/{story['thread']}?as_of=2001-01-01T00:00")
     expect(page.get_by_role("alert")).to_contain_text("did not exist yet")
 

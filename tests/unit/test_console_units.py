@@ -85,6 +85,10 @@ def test_event_summaries_say_what_changed() -> None:
     modified = {"type": "thread.message.modified", "data": {"metadata": {"before": {}, "after": {"pii": "yes"}}}}
     assert summary(modified) == 'metadata: {} → {"pii": "yes"}'
     assert summary({"type": "thread.deleted", "data": {}}) == "deleted"
+    item = {"type": "function_call", "id": "fc_1", "name": "lookup", "arguments": "{}"}
+    assert summary({"type": "conversation.item.created", "data": {"item": item}}) == (
+        'function_call: {"arguments": "{}", "name": "lookup"}'
+    )
     assert len(summary({"type": "thread.created", "data": {"metadata": {"k": "v" * 500}}})) == 120
 
 
