@@ -76,6 +76,7 @@ class MessagesView:
             f"SELECT {MESSAGE_COLUMNS} FROM {m} WHERE message_id = %s AND thread_id = %s"
             " AND tenant = %s AND deleted_at IS NULL"
         )
+        self.messages_table = m
         self._messages = f"SELECT {MESSAGE_COLUMNS}, tenant FROM {m} WHERE deleted_at IS NULL AND message_id IN"
         self._cursor_seq_sql = f"SELECT seq FROM {m} WHERE message_id = %s AND thread_id = %s"
         self.cursor_seq_sql = q(self._cursor_seq_sql)

@@ -48,6 +48,11 @@ class OpenRows:
             self._batch[key] = (fields["thread_id"], row)
         return row
 
+    def current(self, key: Key) -> Row | None:
+        """The row as this batch left it, if an event of the batch changed it in place (and did not finish it)."""
+        found = self._batch.get(key)
+        return None if found is None else found[1]
+
     def forget(self, key: Key) -> None:
         """Keep the row no longer once this batch commits (the message is finished)."""
         self._batch[key] = ("", None)

@@ -60,6 +60,11 @@ class RowProjector:
                 handler(batch, fields, at)
         return batch
 
+    def changed_row(self, table: str, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        """A row of ``table`` as the batch just applied left it, if it changed it in place (see ``OpenRows``)."""
+        rows = self.open_rows
+        return rows.current(key) if rows is not None and rows.table.name == table else None
+
     def committed(self) -> None:
         """The writer's transaction that applied the last batch committed (its open rows may be kept)."""
         if self.open_rows is not None:

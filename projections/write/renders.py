@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from projections.messages.view import MessagesView
+from projections.messages.view import MessagesView, render_message
 from projections.storage.columns import seconds
 from projections.storage.sql import Cursor
+
+ChangedRow = Callable[[str, tuple[Any, ...]], dict[str, Any] | None]
+"""A row of a table (by name and key) as the write transaction's projectors left it in place, if they did."""
 
 
 class MessageRender:
@@ -24,10 +27,14 @@ class MessageRender:
         self._prefetched = False
 
     @classmethod
-    def prefetch(cls, curs: Cursor, renders: Sequence[MessageRender]) -> None:
-        """Read the messages of all ``renders`` at once."""
+    def prefetch(cls, curs: Cursor, renders: Sequence[MessageRender], changed: ChangedRow | None = None) -> None:
+        """Read the messages of all ``renders`` at once; those the batch changed in place need no read (``changed``)."""
         by_view: dict[int, list[MessageRender]] = {}
         for render in renders:
+            row = changed(render.view.messages_table, (render.key[2],)) if changed is not None else None
+            if row is not None and row["deleted_at"] is None and (row["tenant"], row["thread_id"]) == render.key[:2]:
+                render._body, render._prefetched = render_message(row), True  # the row the view now holds
+                continue
             by_view.setdefault(id(render.view), []).append(render)
         for group in by_view.values():
             found = group[0].view.messages(curs, [r.key for r in group])
@@ -58,8 +65,8 @@ class CreatedRender:
         return 200, self.render(self.row(vars(self.event), seconds(self.event)))
 
 
-def prefetch_all(curs: Cursor, renders: Sequence[Any]) -> None:
+def prefetch_all(curs: Cursor, renders: Sequence[Any], changed: ChangedRow | None = None) -> None:
     """Let the renders that read their answers from the view read them together (see ``MessageRender.prefetch``)."""
     reads = [render for render in renders if isinstance(render, MessageRender)]
     if reads:
-        MessageRender.prefetch(curs, reads)
+        MessageRender.prefetch(curs, reads, changed)

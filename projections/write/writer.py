@@ -192,7 +192,11 @@ class Writer(CommandQueue):
         now = int(time.time())
         for projector in self.projectors:
             projector.apply(curs, events, ids[-1] if ids else None, now)
-        prefetch_all(curs, [command.render for command in commands])
+        # A message a delta changed in place is answered from its row as the view now holds it, not read back.
+        changed = [p.changed_row for p in self.projectors if isinstance(p, RowProjector)]
+        prefetch_all(
+            curs, [c.render for c in commands], lambda t, k: next(filter(None, (f(t, k) for f in changed)), None)
+        )
         for command in commands:
             status, body = command.render(curs)
             idem = command.idempotency
