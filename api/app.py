@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=settings.db_pool_size,
             db_timeout=settings.db_timeout,
             pool_mode=settings.pool_mode,
+            read_urls=settings.read_url_list(),
             on_batch=observe_batch,
             outcome_timeout=settings.outcome_timeout,
             retry_window=settings.retry_window,

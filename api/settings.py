@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         description="transaction: PostgreSQL is reached through a pooler in transaction mode (PgBouncer);"
         " no prepared statements, no LISTEN, locks held by transactions.",
     )
+    read_urls: str = Field(
+        "",
+        description="postgresql://… streaming replicas of the database, comma-separated: the live views are read"
+        " from one that has replayed every acknowledged write, else from the primary.",
+    )
     db_timeout: float = Field(5.0, gt=0, description="Seconds to wait for a database connection or lock (then 503).")
     write_timeout: float = Field(5.0, gt=0, description="Seconds a write may wait to start (then 503, not recorded).")
     outcome_timeout: float = Field(
@@ -60,6 +65,10 @@ class Settings(BaseSettings):
     worker_batch: int = Field(5000, ge=1, description="Most events the worker applies in one transaction.")
     console: bool = Field(False, description="Serve the audit console (web pages for a thread's history) at /console.")
     ready_max_lag: int = Field(10_000, ge=0, description="Events an async projection may lag before /readyz fails.")
+
+    def read_url_list(self) -> list[str]:
+        """The replicas of ``read_urls``, in order."""
+        return [url.strip() for url in self.read_urls.split(",") if url.strip()]
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file in the data directory."""

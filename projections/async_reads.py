@@ -20,6 +20,8 @@ from projections.conversations.view import ItemsView, item_in_conversation
 from projections.messages.view import MessagesView, message_in_thread
 from projections.pages import Page, PageQuery, UnknownCursor
 from projections.storage.database import Database, DatabaseUnavailable
+from projections.storage.postgres import EVENTS_TABLE
+from projections.storage.replicas import AsyncReplicas
 
 POOL_SIZE = 4  # connections: each is held for one short query, so a few serve many concurrent requests
 
@@ -28,7 +30,20 @@ def async_reads_for(database: Database, view: MessagesView, items: ItemsView) ->
     """Async reads for a PostgreSQL database (None for SQLite, whose reads stay in threads)."""
     if database.conninfo is None:
         return None
-    return AsyncReads(database.conninfo, view, items, timeout=database.timeout, prepare=database.prepared_statements)
+    replicas = None
+    if database.read_urls:
+        options: dict[str, Any] = {"connect_timeout": max(1, round(database.timeout))}
+        if not database.prepared_statements:
+            options["prepare_threshold"] = None
+        replicas = AsyncReplicas(database.read_urls, EVENTS_TABLE, options, database.timeout)
+    return AsyncReads(
+        database.conninfo,
+        view,
+        items,
+        timeout=database.timeout,
+        prepare=database.prepared_statements,
+        replicas=replicas,
+    )
 
 
 class AsyncReads:
@@ -43,8 +58,10 @@ class AsyncReads:
         size: int = POOL_SIZE,
         timeout: float = 5.0,
         prepare: bool = True,
+        replicas: AsyncReplicas | None = None,
     ) -> None:
         self.view = view
+        self.replicas = replicas
         self.items = items
         self.timeout = timeout
         self._pool = AsyncConnectionPool(
@@ -70,15 +87,23 @@ class AsyncReads:
             await self._pool.open(wait=True, timeout=self.timeout)
         except PoolTimeout:
             raise DatabaseUnavailable("Cannot connect to PostgreSQL for reads.") from None
+        if self.replicas is not None:
+            await self.replicas.open()
 
     async def close(self) -> None:
+        if self.replicas is not None:
+            await self.replicas.close()
         await self._pool.close()
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
         try:
-            async with self._pool.connection() as conn:
-                yield conn
+            if self.replicas is None:
+                async with self._pool.connection() as conn:
+                    yield conn
+            else:  # a replica holding every acknowledged write, else the primary (storage/replicas.py)
+                async with self.replicas.connection(self._pool.connection) as conn:
+                    yield conn
         except (psycopg.OperationalError, PoolTimeout) as e:
             raise DatabaseUnavailable(str(e)) from None
 

@@ -87,10 +87,18 @@ class MessageStore(ErasureCommands):
 
     @classmethod
     def open(
-        cls, url: str, *, pool_size: int = 10, db_timeout: float = 5.0, pool_mode: str = "session", **kwargs: Any
+        cls,
+        url: str,
+        *,
+        pool_size: int = 10,
+        db_timeout: float = 5.0,
+        pool_mode: str = "session",
+        read_urls: Sequence[str] = (),
+        **kwargs: Any,
     ) -> MessageStore:
-        """Open the store at a database URL (``pool_mode``: see ``open_database``)."""
-        return cls(open_database(url, pool_size=pool_size, timeout=db_timeout, pool_mode=pool_mode), **kwargs)
+        """Open the store at a database URL (``pool_mode``, ``read_urls``: see ``open_database``)."""
+        database = open_database(url, pool_size=pool_size, timeout=db_timeout, pool_mode=pool_mode, read_urls=read_urls)
+        return cls(database, **kwargs)
 
     def follow_other_processes(self) -> None:
         """Wake ``signal`` waiters on events other processes record too (a listener thread)."""
@@ -107,7 +115,7 @@ class MessageStore(ErasureCommands):
 
     def thread(self, tenant: str, thread_id: str) -> dict[str, Any]:
         """Return a live thread of this tenant."""
-        with self.database.read() as curs:
+        with self.database.view_read() as curs:
             found = self.view.thread(curs, tenant, thread_id)
         if found is None:
             raise ThreadNotFound(thread_id)
@@ -115,12 +123,12 @@ class MessageStore(ErasureCommands):
 
     def message(self, tenant: str, thread_id: str, message_id: str) -> dict[str, Any]:
         """Return a live message of a live thread of this tenant."""
-        with self.database.read() as curs:
+        with self.database.view_read() as curs:
             return self.view.message_in_thread(curs, tenant, thread_id, message_id)
 
     def messages(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """Return a page of a live thread's messages (see ``MessagesView.page``)."""
-        with self.database.read() as curs:
+        with self.database.view_read() as curs:
             found = self.view.page(curs, tenant, thread_id, **page)
         if found is None:
             raise ThreadNotFound(thread_id)
@@ -128,17 +136,17 @@ class MessageStore(ErasureCommands):
 
     def conversation(self, tenant: str, thread_id: str) -> dict[str, Any]:
         """Return a live conversation of this tenant."""
-        with self.database.read() as curs:
+        with self.database.view_read() as curs:
             return self.items.conversation(curs, tenant, thread_id)
 
     def item(self, tenant: str, thread_id: str, item_id: str) -> dict[str, Any]:
         """Return a live item of a live conversation of this tenant."""
-        with self.database.read() as curs:
+        with self.database.view_read() as curs:
             return self.items.item(curs, tenant, thread_id, item_id)
 
     def item_page(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """Return a page of a live conversation's items (see ``ItemsView.page_query``)."""
-        with self.database.read() as curs:
+        with self.database.view_read() as curs:
             return self.items.page(curs, tenant, thread_id, **page)
 
     def known_items(self, item_ids: list[str]) -> set[str]:

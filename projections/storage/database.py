@@ -35,6 +35,7 @@ class Database(ABC):
     conninfo: str | None = None  # a libpq connection string where async connections can be opened
     timeout: float = 5.0  # seconds a request waits on the database before it is answered 503
     prepared_statements = True  # whether connections may prepare statements (not behind a transaction pooler)
+    read_urls: tuple[str, ...] = ()  # streaming replicas the live views may be read from (PostgreSQL)
 
     @abstractmethod
     def application_env(self) -> dict[str, str]:
@@ -44,6 +45,12 @@ class Database(ABC):
     @contextmanager
     def read(self) -> Iterator[Cursor]:
         """Yield a cursor for reads; each statement sees everything committed before it."""
+
+    @contextmanager
+    def view_read(self) -> Iterator[Cursor]:
+        """Like ``read``, for the live views' reads: a replica's cursor where one holds every acknowledged write."""
+        with self.read() as curs:
+            yield curs
 
     @abstractmethod
     @contextmanager

@@ -18,6 +18,7 @@ from projections.storage.database import Database, DatabaseUnavailable
 from projections.storage.eventsourcing_internals import PostgresEventsRecorder
 from projections.storage.pool_check import check_quietly, quietly_checked
 from projections.storage.pooler import POOL_MODES, TRANSACTION, check_pool_mode, poll_for_events, session_lock
+from projections.storage.replicas import Replicas
 from projections.storage.signal import EventSignal
 from projections.storage.sql import POSTGRES, Cursor
 
@@ -61,7 +62,13 @@ class PostgresDatabase(Database):
     conninfo: str
 
     def __init__(
-        self, url: str, *, pool_size: int = 10, timeout: float = DEFAULT_TIMEOUT, pool_mode: str = "session"
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        timeout: float = DEFAULT_TIMEOUT,
+        pool_mode: str = "session",
+        read_urls: Sequence[str] = (),
     ) -> None:
         if pool_mode not in POOL_MODES:
             raise ValueError(f"Unknown pool mode {pool_mode!r}: one of {', '.join(POOL_MODES)}.")
@@ -84,6 +91,8 @@ class PostgresDatabase(Database):
         )
         self._pool_size = pool_size
         self._open_lock = threading.Lock()
+        self.read_urls = tuple(read_urls)
+        self.replicas = Replicas(read_urls, EVENTS_TABLE, self.connection_options(), timeout) if read_urls else None
 
     def application_env(self) -> dict[str, str]:
         parts = urlsplit(self.conninfo)
@@ -127,6 +136,18 @@ class PostgresDatabase(Database):
             with self._pool.connection() as conn, conn.cursor() as curs:
                 yield curs
         except (psycopg.OperationalError, PoolTimeout) as e:
+            raise DatabaseUnavailable(str(e)) from None
+
+    @contextmanager
+    def view_read(self) -> Iterator[Cursor]:
+        if self.replicas is None:
+            with self.read() as curs:
+                yield curs
+            return
+        try:
+            with self.replicas.read(self.read) as curs:
+                yield curs
+        except (psycopg.OperationalError, PoolTimeout) as e:  # a replica went away during the read
             raise DatabaseUnavailable(str(e)) from None
 
     @contextmanager
@@ -188,6 +209,8 @@ class PostgresDatabase(Database):
         return isinstance(error, DatabaseUnavailable) or (cause is not None and _connection_lost(cause))
 
     def close(self) -> None:
+        if self.replicas is not None:
+            self.replicas.close()
         self._pool.close()
 
 

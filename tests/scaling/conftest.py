@@ -1,4 +1,4 @@
-"""Fixtures of the scaling suite: PgBouncer in front of the private cluster."""
+"""Fixtures of the scaling suite: PgBouncer in front of the private cluster, a streaming replica of it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.pgbouncer import PgBouncer
 from tests.support.private_postgres import PrivatePostgres
+from tests.support.replica import StreamingReplica
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +17,12 @@ def pgbouncer(private_postgres_cluster: PrivatePostgres) -> Iterator[PgBouncer]:
     pooler = PgBouncer(private_postgres_cluster, pool_size=3)
     yield pooler
     pooler.stop()
+
+
+@pytest.fixture(scope="session")
+def replica(private_postgres_cluster: PrivatePostgres) -> Iterator[StreamingReplica]:
+    """A streaming replica of the private cluster (``pg_basebackup``), running when the session's tests begin."""
+    standby = StreamingReplica(private_postgres_cluster)
+    standby.start()
+    yield standby
+    standby.remove()
