@@ -79,6 +79,7 @@ def test_a_deleted_thread_still_shows_its_history(beta_api: httpx.Client, beta_c
     assert page.status_code == 200 and "remember me" in page.text and 'value="2"' in page.text  # the last live version
     at_deletion = beta_console.get(f"/console/threads/{t}", params={"version": "3"})
     assert at_deletion.status_code == 200 and "deleted" in at_deletion.text and "remember me" not in at_deletion.text
+    assert 'id="follow"' not in page.text and "nothing more will be written" in page.text
     for bad in ("0", "4", "x"):
         answer = beta_console.get(f"/console/threads/{t}", params={"version": bad})
         assert answer.status_code == 400 and "version" in answer.text

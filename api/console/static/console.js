@@ -4,14 +4,14 @@
 (function () {
   const root = document.querySelector(".thread[data-thread]");
   if (!root) return;
+  const follow = document.getElementById("follow");
+  const status = document.getElementById("live-status");
   const threadId = root.dataset.thread;
   const base = "/console/threads/" + encodeURIComponent(threadId);
   const slider = document.getElementById("version");
   const shown = document.getElementById("version-out");
   const headOut = document.getElementById("head-out");
   const panel = document.getElementById("panel");
-  const follow = document.getElementById("follow");
-  const status = document.getElementById("live-status");
   let controller = null;
   let source = null;
   let received = 0;
@@ -24,7 +24,13 @@
     const query = version === null ? "" : "?version=" + version;
     const response = await fetch(base + "/panel" + query, { signal: controller.signal, credentials: "same-origin" });
     if (response.redirected || response.status === 401) { window.location.reload(); return; }
-    panel.innerHTML = await response.text();
+    const text = await response.text();
+    if (!response.ok) {  // an error page: say what it says, keep the transcript shown
+      const problem = new DOMParser().parseFromString(text, "text/html").querySelector(".error p");
+      status.textContent = problem ? problem.textContent : "Could not load that version (" + response.status + ").";
+      return;
+    }
+    panel.innerHTML = text;
     const drawn = panel.querySelector(".panel");
     if (!drawn) return;
     slider.max = drawn.dataset.head;
@@ -96,6 +102,7 @@
     event.preventDefault();
     load(slider.value).catch(ignoreAborts);
   });
+  if (!follow) return;  // a deleted thread: nothing to follow
   follow.addEventListener("click", () => {
     if (source) { stop(); status.textContent = "Stopped following."; } else { start(); }
   });
