@@ -38,7 +38,8 @@ def test_dependencies_are_installed_before_the_code_is_copied() -> None:
     first_code = next(i for i, (name, argument) in enumerate(steps) if name == "COPY" and argument.startswith("api"))
     installs = [i for i, (name, argument) in enumerate(steps) if name == "RUN" and "pip install" in argument]
     assert installs[0] < first_code  # the dependency layer, cached while only the code changes
-    assert all("pyproject.toml" in argument for name, argument in steps[: installs[0]] if name == "COPY")
+    assert all(argument.split()[0] == "requirements.lock" for name, argument in steps[: installs[0]] if name == "COPY")
+    assert "--require-hashes -r requirements.lock" in steps[installs[0]][1].replace("--no-deps ", "")
     assert "--no-deps" in steps[installs[-1]][1]  # the code's layer installs nothing else
 
 
