@@ -52,6 +52,16 @@ def every_day(start: date, end: date) -> list[str]:
     return [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
 
 
+def compact(n: int) -> str:
+    """An axis label that fits beside the axis: 9,999, then 12k, 1.5M, 2G."""
+    if n < 10_000:
+        return f"{n:,}"
+    for size, unit in ((10**9, "G"), (10**6, "M"), (10**3, "k")):
+        if n >= size:
+            return f"{n / size:.3g}{unit}"
+    return str(n)  # unreachable: n >= 10,000 is at least a thousand
+
+
 def _nice(top: int) -> int:
     """A round axis maximum at or above ``top``: 1, 2 or 5 times a power of ten."""
     step = 1
@@ -82,7 +92,7 @@ def stacked(
             chart.bars.append(Bar(LEFT + i * slot + gap / 2, y, max(slot - gap, 0.5), h, css, f"{day}: {n:,} {name}"))
         chart.total += sum(counts)
     levels = sorted({top * k // 4 for k in range(5)})  # whole numbers only: a top of 2 has three ticks
-    chart.y_ticks = [Tick(chart.baseline - plot_h * n / top, f"{n:,}") for n in levels]
+    chart.y_ticks = [Tick(chart.baseline - plot_h * n / top, compact(n)) for n in levels]
     every = max(1, len(days) // 6)
     chart.x_ticks = [Tick(LEFT + (i + 0.5) * slot, day[5:]) for i, day in enumerate(days) if i % every == 0]
     return chart

@@ -23,6 +23,8 @@ def test_sign_in_find_a_thread_and_slide_back_to_an_earlier_transcript(
     expect(page.get_by_role("alert")).to_contain_text("not one of this server's keys")
     sign_in(page, console, "sk-test-alpha")
     expect(page.get_by_role("heading", name="Find a thread")).to_be_visible()
+    page.keyboard.press("Tab")  # the first stop of the keyboard skips the navigation
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     expect(page.get_by_role("link", name=story["thread"])).to_be_visible()  # recent threads, once counted
     shoot(page, backend, "find")
 

@@ -8,7 +8,7 @@ import pytest
 
 from api.auth import KeyRing
 from api.console.activity import day_range
-from api.console.charts import activity_charts, every_day
+from api.console.charts import activity_charts, compact, every_day
 from api.console.diff import message_diff, text_diff
 from api.console.login import safe_next
 from api.console.pages import BadInput
@@ -119,6 +119,7 @@ def test_charts_cover_every_day_with_whole_number_ticks() -> None:
     assert [b.series for b in messages.bars] == ["s-user", "s-assistant"] and messages.total == 3
     assert [t.label for t in threads.y_ticks] == ["0", "1"]
     assert text.bars[0].label == "2026-05-31: 40 characters"
+    assert [compact(n) for n in (0, 9_999, 12_000, 1_500_000, 2_000_000_000)] == ["0", "9,999", "12k", "1.5M", "2G"]
 
 
 def test_form_values_are_checked_with_messages_a_person_can_act_on() -> None:
