@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from api.console.pages import ConsoleRoute, page
+from api.console.pages import ConsoleRoute, error_page, page
 from api.console.session import COOKIE, PATH, ConsoleSessions
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
@@ -34,6 +34,8 @@ async def login_form(request: Request, next: str | None = None) -> Response:
 @router.post("/login")
 async def login(request: Request) -> Response:
     """Check the key; on success set the session cookie and go on to the page asked for."""
+    if request.headers.get("sec-fetch-site") == "cross-site":  # another site posting a key of its choosing
+        return error_page(request, 403, "Sign in here", "Open the console's own sign-in page and sign in there.")
     body = (await request.body())[:MAX_FORM_BYTES]
     form = parse_qs(body.decode("utf-8", "replace"))
     key = (form.get("key") or [""])[0]

@@ -48,6 +48,10 @@ def test_without_a_session_every_page_asks_to_sign_in(console: Server, api: http
         forged = anonymous.get(f"/console/threads/{story['thread']}", headers={"Cookie": "msgstore_console=a.1.b"})
         assert forged.status_code == 303
         # Signed in with the key over plain HTTP: the cookie is HttpOnly, strict, for /console only.
+        planted = anonymous.post(
+            "/console/login", data={"key": "sk-test-beta"}, headers={"Sec-Fetch-Site": "cross-site"}
+        )
+        assert planted.status_code == 403 and "set-cookie" not in planted.headers  # no session from another site
         signed = anonymous.post("/console/login", data={"key": "sk-test-alpha", "next": "https://elsewhere.example/"})
         assert signed.status_code == 303 and signed.headers["location"] == "/console"
         cookie = signed.headers["set-cookie"]
