@@ -37,10 +37,11 @@ def json_lines(log: str) -> list[dict[str, Any]]:
     return lines
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_server_off_a_terminal_logs_json_lines_its_own_uvicorns_and_the_workers(
-    start_server: StartServer, database_url: str
+    start_server: StartServer, database_url: str, workers: int
 ) -> None:
-    server = start_server(database_url)
+    server = start_server(database_url, workers=workers)
     exercise(server.root)
     server.stop()
     lines = json_lines(server.log())
@@ -50,6 +51,7 @@ def test_a_server_off_a_terminal_logs_json_lines_its_own_uvicorns_and_the_worker
     assert "serving" in events and "worker_running" in events and events.count("request") >= 3
     said = [line["message"] for line in lines if line["logger"] == "uvicorn"]
     assert any(m.startswith("Uvicorn running on") for m in said) and "Application shutdown complete." in said
+    assert len({m for m in said if m.startswith("Started server process")}) == workers  # each process alike
 
 
 def test_text_logs_are_the_same_fields_one_readable_line_each(start_server: StartServer, database_url: str) -> None:
