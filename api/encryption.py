@@ -27,7 +27,13 @@ def previous_master_keys(settings: Settings) -> list[MasterKey]:
 
 
 def encryption_options(settings: Settings) -> dict[str, Any]:
-    """``MessageStore`` keyword arguments: the master keys when content is encrypted, else none."""
-    if not settings.encryption:
+    """``MessageStore`` keyword arguments: the master keys, and whether new content is encrypted.
+
+    With encryption off, a master key configured or kept in the data directory still reads (and erases)
+    what was written encrypted before; with none, there is nothing encrypted to read.
+    """
+    kept = (settings.data_dir / MASTER_KEY_FILE).exists()
+    if not settings.encryption and not settings.master_key.get_secret_value() and not kept:
         return {}
-    return {"master_key": master_key(settings), "previous_master_keys": previous_master_keys(settings)}
+    keys = {"master_key": master_key(settings), "previous_master_keys": previous_master_keys(settings)}
+    return {**keys, "encrypt": settings.encryption}

@@ -45,9 +45,12 @@ class MessageStore(ErasureCommands):
         retry_window: float = 600.0,
         master_key: MasterKey | None = None,
         previous_master_keys: Sequence[MasterKey] = (),
+        encrypt: bool = True,
     ) -> None:
-        # With a master key, content is encrypted at rest under data keys it wraps (projections/crypto/).
-        self.keyring = None if master_key is None else Keyring(database, master_key, previous_master_keys)
+        # With a master key, content is encrypted at rest under data keys it wraps (projections/crypto/);
+        # without ``encrypt``, what was encrypted is still read and erased, and new content is written in clear.
+        previous = previous_master_keys
+        self.keyring = None if master_key is None else Keyring(database, master_key, previous, seals=encrypt)
         with database.setup_lock():
             self.app = ThreadsApplication(env=database.application_env(), keyring=self.keyring)
             database.adopt(self.app)

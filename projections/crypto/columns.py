@@ -32,8 +32,9 @@ SEALED_FIELDS = ("content", "attachments", "metadata", "tool_resources", "item")
 
 def sealed(value: Any, key_id: str) -> str | None:
     """``value`` sealed under the data key ``key_id`` (column text), or None if the store does not encrypt."""
-    if OPENERS.active and value:  # an empty value ([], {}, "") says nothing: stored as it is
-        key = OPENERS.find(key_id, _WRITING.get())
+    writing = _WRITING.get()
+    if OPENERS.active and value and (writing is None or writing.seals):  # an empty value says nothing
+        key = OPENERS.find(key_id, writing)
         if key is not None:
             return COLUMN_MARK + seal(key, value)
     return None

@@ -87,8 +87,11 @@ class Keyring:
     them pending for the next), so no event is ever recorded under a key the table lacks.
     """
 
-    def __init__(self, database: Database, master: MasterKey, previous: Sequence[MasterKey] = ()) -> None:
+    def __init__(
+        self, database: Database, master: MasterKey, previous: Sequence[MasterKey] = (), *, seals: bool = True
+    ) -> None:
         self.database = database
+        self.seals = seals  # False: content written before is read (and erased), new content is written in clear
         self.master = master
         self._masters = {m.key_id: m for m in (*previous, master)}
         self._cache: OrderedDict[str, DataKey] = OrderedDict()

@@ -140,8 +140,8 @@ class Openers:
 
     @property
     def active(self) -> bool:
-        """Whether any store open in this process encrypts."""
-        return bool(self._rings)
+        """Whether any store open in this process encrypts what it writes."""
+        return any(ring.seals for ring in self._rings)
 
     def find(self, key_id: str, preferred: Keyring | None = None) -> DataKey | None:
         """The data key ``key_id`` of ``preferred``, else of whichever open store holds one."""

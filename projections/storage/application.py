@@ -49,7 +49,8 @@ class ThreadsApplication(Application[UUID]):
 
     def construct_transcoder(self) -> Transcoder:
         keyring = self.keyring
-        transcoder = FastJSONTranscoder(EventSealer(keyring).seal_state if keyring is not None else None)
+        sealing = keyring is not None and keyring.seals
+        transcoder = FastJSONTranscoder(EventSealer(keyring).seal_state if keyring is not None and sealing else None)
         self.register_transcodings(transcoder)
         transcoder.register(SealedTranscoding(keyring))
         return transcoder

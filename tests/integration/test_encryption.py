@@ -86,3 +86,21 @@ def test_without_the_master_key_content_stays_unreadable(encrypted: MessageStore
             other.message("alpha", thread, message)
     finally:
         other.close()
+
+
+def test_with_encryption_turned_off_old_content_reads_and_new_is_plain(encrypted: MessageStore) -> None:
+    thread, message = write_secrets(encrypted)
+    url, key = encrypted.database.url, encrypted.keyring.master if encrypted.keyring else None
+    encrypted.close()
+    plain = MessageStore.open(url, master_key=key, encrypt=False)
+    try:
+        assert plain.message("alpha", thread, message)["content"] == text("ZEBRA-PLAINTEXT")
+        created = NewMessage(role="user", content=text("CLEAR-AS-DAY"))
+        later = plain.create_message(ACTOR, thread, created).result(30).body["id"]
+        assert plain.message("alpha", thread, later)["content"] == text("CLEAR-AS-DAY")
+        plain.erase_message(ACTOR, thread, message, "still erasable").result(30)
+        assert plain.message("alpha", thread, message)["content"] == []
+        raw = raw_bytes(url)
+        assert b"CLEAR-AS-DAY" in raw and b"ZEBRA-PLAINTEXT" not in raw
+    finally:
+        plain.close()
