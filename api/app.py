@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,19 +12,20 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import key_id_secret, keyring_for
 from api.console import install_console
 from api.docs import install_docs
-from api.encryption import encryption_options
 from api.errors import install_error_handlers
 from api.fastpath import FastPath, route_templates
-from api.metrics import RequestMetrics, observe_batch
+from api.metrics import RequestMetrics
 from api.middleware import AnswerFailures, Authenticate, ConversationPaths, LimitBody, RequestLog
 from api.openapi.document import install_openapi
 from api.request_text import check_request_text
 from api.responses import JSONBody
 from api.routes import analytics, conversations, erasure, history, items, messages, metrics, runtime, stream, threads
 from api.settings import Settings
+from api.shards import check_placements, open_shards, open_single
 from api.unserved import UnservedPaths
 from api.worker import start_in_process_worker
 from projections.async_reads import async_reads_for
+from projections.shards import Shards
 from projections.store import MessageStore
 
 DESCRIPTION = (
@@ -38,37 +39,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     keys = keyring_for(settings)
 
+    shard_map = settings.shard_map()
+    if shard_map is not None:
+        check_placements(shard_map, keys)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await run_in_threadpool(
-            MessageStore.open,
-            settings.resolved_database_url(),
-            max_batch=settings.max_batch,
-            pool_size=settings.db_pool_size,
-            db_timeout=settings.db_timeout,
-            pool_mode=settings.pool_mode,
-            read_urls=settings.read_url_list(),
-            on_batch=observe_batch,
-            outcome_timeout=settings.outcome_timeout,
-            retry_window=settings.retry_window,
-            **encryption_options(settings),
-        )
+        if shard_map is None:
+            store = await run_in_threadpool(open_single, settings)
+            stores = [store]
+        else:  # a store per shard, each with its own reads and worker; requests go by their key's tenant
+            shards = await run_in_threadpool(open_shards, settings, shard_map)
+            app.state.shards = shards
+            store = shards.default()
+            stores = [opened for _, opened in shards]
         app.state.store = store
-        reads = async_reads_for(store.database, store.view, store.items)
-        if reads is not None:  # PostgreSQL: the hottest reads on this event loop, not in threads
-            await reads.open()
-            store.async_reads = reads
-        # The asynchronous projections' worker; with several processes one works, the others stand by.
-        stop_worker = start_in_process_worker(store, settings) if settings.worker else None
+        stops: list[Callable[[], None]] = []
         try:
+            for opened in stores:
+                reads = async_reads_for(opened.database, opened.view, opened.items)
+                if reads is not None:  # PostgreSQL: the hottest reads on this event loop, not in threads
+                    await reads.open()
+                    opened.async_reads = reads
+                # The asynchronous projections' worker; with several processes one works, the others stand by.
+                if settings.worker:
+                    stops.append(start_in_process_worker(opened, settings))
             yield
         finally:
-            if stop_worker is not None:
+            for stop_worker in stops:
                 await run_in_threadpool(stop_worker)
-            if reads is not None:
-                store.async_reads = None
-                await reads.close()
-            await run_in_threadpool(store.close)
+            for opened in stores:
+                if opened.async_reads is not None:
+                    reads, opened.async_reads = opened.async_reads, None
+                    await reads.close()
+                await run_in_threadpool(opened.close)
 
     app = FastAPI(
         title="msgstore",
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.write_settings = settings
+    app.state.shards = None  # one database; else the Shards the lifespan opens
     install_error_handlers(app)
     install_openapi(app)
     install_docs(app)
@@ -107,8 +112,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/readyz", tags=["operations"], summary="Readiness")
     async def readyz(request: Request) -> JSONBody:
         """The database answers and the views are caught up with the event log."""
-        store: MessageStore = request.app.state.store
-        report: dict[str, Any] = await run_in_threadpool(store.readiness, settings.ready_max_lag)
+        shards: Shards | None = request.app.state.shards
+        if shards is None:
+            store: MessageStore = request.app.state.store
+            report: dict[str, Any] = await run_in_threadpool(store.readiness, settings.ready_max_lag)
+        else:  # ready when every shard is
+            each = {shard.name: await run_in_threadpool(s.readiness, settings.ready_max_lag) for shard, s in shards}
+            report = {"ready": all(r["ready"] for r in each.values()), "shards": each}
         return JSONBody(report, status_code=200 if report["ready"] else 503)
 
     # Added last, runs first: log everything, then authenticate, then bound the body, then answer failures.

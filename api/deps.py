@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from api.auth import Principal
 from api.errors import APIError
+from projections.shards import Shards
 from projections.store import MessageStore
 
 BLOCKING_THREADS = 16  # store reads at once per process; more would only queue on the connection pool
@@ -29,9 +30,17 @@ async def get_principal(request: Request) -> Principal:
 
 
 async def get_store(request: Request) -> MessageStore:
-    """The store this process serves."""
-    store: MessageStore = request.app.state.store
-    return store
+    """The store holding the caller's tenant: the one this process serves, or its shard's."""
+    return store_for(request.app.state, request.scope.get("state", {}).get("principal"))
+
+
+def store_for(state: Any, principal: Principal | None) -> MessageStore:
+    """The store of ``principal``'s tenant in an app's state (``state.shards`` set: by the shard map)."""
+    shards: Shards | None = state.shards
+    if shards is None:
+        store: MessageStore = state.store
+        return store
+    return shards.default() if principal is None else shards.store(principal.tenant)
 
 
 async def in_thread(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:

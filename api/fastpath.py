@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import Principal
+from api.deps import store_for
 from api.errors import error_response, from_exception
 from api.lists import ListWindow, plain_list_params
 from api.middleware import replay
@@ -134,7 +135,7 @@ class FastPath:
     ) -> bool:
         """Answer through the lane's route function; False: not plain enough, the app answers."""
         owner, one = match.group(1), match.group(2)
-        store, method, template = scope["app"].state.store, scope["method"], lane.prefix
+        store, method, template = store_for(scope["app"].state, principal), scope["method"], lane.prefix
         if method == "GET" and one is not None:
             if scope["query_string"]:
                 return False
@@ -180,7 +181,7 @@ class FastPath:
         thread_id, message_id = match.group(1), match.group(2)
         scope["path_params"] = {"thread_id": thread_id, "message_id": message_id}
         scope["route"] = self.routes.get(("POST", DELTAS_TEMPLATE)) or RouteTemplate(DELTAS_TEMPLATE)
-        store = scope["app"].state.store
+        store = store_for(scope["app"].state, principal)
         try:
             call = runtime.append_delta(Request(scope, replay(body)), thread_id, message_id, delta, principal, store)
             response = await call

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from projections.shard_map import ShardMap
+
 DEFAULT_DATA_DIR = Path(".msgstore")
 
 
@@ -40,7 +42,13 @@ class Settings(BaseSettings):
     read_urls: str = Field(
         "",
         description="postgresql://… streaming replicas of the database, comma-separated: the live views are read"
-        " from one that has replayed every acknowledged write, else from the primary.",
+        " from one that has replayed every acknowledged write, else from the primary. With shards, each is"
+        " TENANT=url: a replica of the shard holding TENANT (or * for the '*' shard).",
+    )
+    shards: str = Field(
+        "",
+        description="tenant=postgresql://…[,…][,*=postgresql://…]: each tenant's threads in the database named"
+        " for it, every other tenant's in the '*' one; empty: one database (MSGSTORE_DATABASE_URL).",
     )
     db_timeout: float = Field(5.0, gt=0, description="Seconds to wait for a database connection or lock (then 503).")
     write_timeout: float = Field(5.0, gt=0, description="Seconds a write may wait to start (then 503, not recorded).")
@@ -67,11 +75,44 @@ class Settings(BaseSettings):
     ready_max_lag: int = Field(10_000, ge=0, description="Events an async projection may lag before /readyz fails.")
 
     def read_url_list(self) -> list[str]:
-        """The replicas of ``read_urls``, in order."""
-        return [url.strip() for url in self.read_urls.split(",") if url.strip()]
+        """The replicas of ``read_urls``, in order (one database: entries without a ``TENANT=`` part)."""
+        return [url for tenant, url in _entries(self.read_urls, "MSGSTORE_READ_URLS") if tenant is None]
+
+    def shard_map(self) -> ShardMap | None:
+        """The shard map of ``shards`` and the shards' replicas (None: one database)."""
+        placements: dict[str, str] = {}
+        for tenant, url in _entries(self.shards, "MSGSTORE_SHARDS"):
+            if tenant is None:
+                raise ValueError(f"MSGSTORE_SHARDS: {url!r} names no tenant (tenant=url, or *=url for every other).")
+            placements[tenant] = url
+        if not placements:
+            return None
+        shard_map = ShardMap(placements)
+        replicas: dict[str, list[str]] = {}
+        for tenant, url in _entries(self.read_urls, "MSGSTORE_READ_URLS"):
+            if tenant is None:
+                raise ValueError(f"MSGSTORE_READ_URLS: with shards, name the shard of {url!r} (TENANT=url or *=url).")
+            replicas.setdefault(shard_map.url(tenant), []).append(url)
+        return ShardMap(placements, replicas)
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to a SQLite file in the data directory."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'msgstore.db'}"
+
+
+def _entries(value: str, name: str) -> list[tuple[str | None, str]]:
+    """``[TENANT=]url`` entries of a comma-separated setting: (tenant or None, url)."""
+    entries: list[tuple[str | None, str]] = []
+    for entry in (part.strip() for part in value.split(",")):
+        if not entry:
+            continue
+        if entry.startswith(("postgresql:", "postgres:", "sqlite:")):
+            entries.append((None, entry))
+            continue
+        tenant, separator, url = entry.partition("=")
+        if not separator or not tenant.strip() or not url.strip():
+            raise ValueError(f"{name}: {entry!r} is neither a database URL nor TENANT=url.")
+        entries.append((tenant.strip(), url.strip()))
+    return entries

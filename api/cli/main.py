@@ -66,7 +66,8 @@ def serve(
     _check_address(settings.host, settings.port)
     url = settings.resolved_database_url()
     log_config = configure(settings.log_level, resolve(settings.log_format))
-    if settings.workers > 1 and url.startswith("sqlite"):
+    shard_map = settings.shard_map()
+    if settings.workers > 1 and url.startswith("sqlite") and shard_map is None:
         log.warning(
             "Several workers on one SQLite file serialize on its write lock;"
             " use PostgreSQL (MSGSTORE_DATABASE_URL=postgresql://…) to scale out."
@@ -79,7 +80,10 @@ def serve(
     key_id_secret(settings)  # created here, before the processes start, so they all read the same one
     root = f"http://{settings.host}:{settings.port}"
     console = {"console": f"{root}/console"} if settings.console else {}
-    log.info(_line("serving", database=describe(url), api=f"{root}/v1", **console))
+    where: dict[str, Any] = {"database": describe(url)}
+    if shard_map is not None:  # MSGSTORE_SHARDS: each shard by the tenants it is named for
+        where = {"shards": {shard.name: describe(shard.url) for shard in shard_map.shards()}}
+    log.info(_line("serving", **where, api=f"{root}/v1", **console))
     if settings.workers > 1:  # metrics of all server processes, summed by whichever answers /metrics
         from api.metrics import share_between_processes
 

@@ -87,10 +87,13 @@ def parse_last_event_id(value: str | None) -> int:
 
 
 def wakeups(request: Request, store: MessageStore) -> ThreadWakeups:
-    """The process's one reader of new events for its streams (made on first use)."""
-    found: ThreadWakeups | None = getattr(request.app.state, "thread_wakeups", None)
+    """The process's one reader of a store's new events for its streams (made on first use; one per shard)."""
+    readers: dict[int, ThreadWakeups] | None = getattr(request.app.state, "thread_wakeups", None)
+    if readers is None:
+        readers = request.app.state.thread_wakeups = {}
+    found = readers.get(id(store))
     if found is None:
-        found = request.app.state.thread_wakeups = ThreadWakeups(store)
+        found = readers[id(store)] = ThreadWakeups(store)
     return found
 
 
