@@ -149,6 +149,7 @@ class PostgresEventsRecorder(PostgresApplicationRecorder):
     """
 
     _statements: list[bytes] | None = None  # the lock statements and the NOTIFY, rendered by the first batch
+    _insert: bytes | None = None  # the insert of a batch's events as four arrays, rendered by the first batch
 
     def insert_stored_events(
         self, conn: Connection[Any], curs: Cursor[Any], stored_events: Sequence[StoredEvent]
@@ -159,18 +160,39 @@ class PostgresEventsRecorder(PostgresApplicationRecorder):
         ``_notify_channel``), written with the recorder's public statements instead of overriding those
         methods; the lock and the NOTIFY are rendered once, not composed again for every batch.
         """
-        statements = self._statements
-        if statements is None:
+        statements, insert = self._statements, self._insert
+        if statements is None or insert is None:
             notify = SQL("NOTIFY {0}").format(Identifier(self.channel_name))
             statements = self._statements = [_render(s, conn) for s in [*self.lock_table_statements, notify]]
+            insert = self._insert = _render(self._insert_arrays(), conn)
         for statement in statements:
             curs.execute(statement)
-        rows = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
-        curs.execute(self.insert_events_statement, (rows,))
+        curs.execute(
+            insert,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )
         return [row["notification_id"] for row in curs.fetchall()]
+
+    def _insert_arrays(self) -> Composable:
+        """The library's insert, given the events as four arrays of plain types, not one of its composite type.
+
+        psycopg dumps an array of a composite type in Python, field by field: 10% of the server's CPU
+        under 16 clients creating messages (py-spy, GIL held); arrays of uuid, bigint, text and bytea
+        are dumped in C. The rows are inserted in the arrays' order, as the library's unnest inserts them.
+        """
+        return SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)"
+            " SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[]) RETURNING notification_id"
+        ).format(
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=SQL(self.datastore.originator_id_type),
+        )
 
 
 class SQLiteEventsRecorder(SQLiteApplicationRecorder):

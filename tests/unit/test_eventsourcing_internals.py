@@ -184,7 +184,6 @@ def test_every_event_decodes_fast_to_what_the_mapper_decodes(id_type: type[Any])
         assert values == vars(without_id) | {"timestamp": {"_type_": "datetime_iso", "_data_": stamp.isoformat()}}
 
 
-
 def test_sealed_events_decode_fast_to_what_the_mapper_decodes(tmp_path: Path) -> None:
     keyring = Keyring(open_database(f"sqlite:///{tmp_path / 'keys.db'}"), MasterKey.parse(new_master_key()))
     mapper = ThreadsApplication(env=POPO, keyring=keyring).mapper
@@ -291,7 +290,7 @@ class RecordingCursor:
         return [{"notification_id": i} for i in self.ids]
 
 
-def test_the_postgres_insert_step_is_the_librarys_own() -> None:
+def test_the_postgres_insert_step_is_the_librarys_but_for_the_arrays() -> None:
     datastore = OfflineDatastore("db", "127.0.0.1", 5432, "user", "", lock_timeout=30, schema="public")
     recorder = PostgresEventsRecorder(datastore, events_table_name="msgstore_events")
     events = stored_events(3)
@@ -299,13 +298,20 @@ def test_the_postgres_insert_step_is_the_librarys_own() -> None:
     PostgresApplicationRecorder._insert_stored_events(recorder, expected, events)  # type: ignore[arg-type]
     ours = RecordingCursor([7, 8, 9])
     assert recorder.insert_stored_events(None, ours, events) == [7, 8, 9]  # type: ignore[arg-type]
-    assert ours.executed == expected.executed
-    assert [statement for statement, _ in ours.executed] == [
+    assert ours.executed[:-1] == expected.executed[:-1]
+    assert [statement for statement, _ in ours.executed[:-1]] == [
         b"SET LOCAL lock_timeout = '30s'",
         b'LOCK TABLE "public"."msgstore_events" IN EXCLUSIVE MODE',
         b'NOTIFY "msgstore_events"',
-        expected.executed[-1][0],
     ]
-    assert expected.executed[-1][0].endswith(b" RETURNING notification_id")
+    # The library inserts one array of its composite type; ours the same rows as four arrays, into the same columns.
+    library, arrays = expected.executed[-1][0], ours.executed[-1][0]
+    assert library.endswith(b'FROM unnest(%s::"public"."stored_event_uuid"[]) RETURNING notification_id')
+    assert arrays == (
+        b'INSERT INTO "public"."msgstore_events" (originator_id, originator_version, topic, state)'
+        b" SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) RETURNING notification_id"
+    )
+    assert b"(    originator_id, originator_version, topic, state)" in library
     rows = [(e.originator_id, e.originator_version, e.topic, e.state) for e in events]
-    assert [tuple(row) for row in ours.executed[-1][1][0]] == rows
+    assert [tuple(row) for row in expected.executed[-1][1][0]] == rows
+    assert list(zip(*ours.executed[-1][1], strict=True)) == rows
