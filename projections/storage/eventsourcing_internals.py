@@ -157,8 +157,9 @@ class PostgresEventsRecorder(PostgresApplicationRecorder):
         """Lock the events table, notify listeners and insert the events; return their notification ids.
 
         What the library's private ``_insert_stored_events`` runs (with ``_lock_table`` and
-        ``_notify_channel``), written with the recorder's public statements instead of overriding those
-        methods; the lock and the NOTIFY are rendered once, not composed again for every batch.
+        ``_notify_channel``), written with the recorder's public lock statements and the same insert given
+        plain arrays (``_insert_arrays``) instead of overriding those methods; the statements are rendered
+        once, not composed again for every batch.
         """
         statements, insert = self._statements, self._insert
         if statements is None or insert is None:
