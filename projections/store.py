@@ -12,6 +12,7 @@ from projections.conversations.view import ItemsView
 from projections.crypto.keyring import Keyring, keys_ddl
 from projections.crypto.master import MasterKey
 from projections.crypto.sealing import OPENERS
+from projections.crypto.watch import ErasureWatch
 from projections.history.queries import History
 from projections.history.tables import HISTORY_PROJECTION
 from projections.messages.tables import ViewTables
@@ -60,6 +61,7 @@ class MessageStore(ErasureCommands):
                     curs.execute(statement)
         if self.keyring is not None:
             OPENERS.add(self.keyring)
+        self._erasures: ErasureWatch | None = None  # started by follow_other_processes
         self.tables = ViewTables(database.dialect)
         # Set by an API process on PostgreSQL: the hottest reads on its event loop (async_reads.py).
         self.async_reads: AsyncReads | None = None
@@ -104,12 +106,19 @@ class MessageStore(ErasureCommands):
         return cls(database, **kwargs)
 
     def follow_other_processes(self) -> None:
-        """Wake ``signal`` waiters on events other processes record too (a listener thread)."""
+        """Wake ``signal`` waiters on events other processes record too (a listener thread).
+
+        With encryption, keys other processes erase are forgotten here as soon as this process wakes.
+        """
         self.signal.listen(self.database.listen_for_events)
+        if self.keyring is not None and self._erasures is None:
+            self._erasures = ErasureWatch(self.app, self.keyring, self.signal)
 
     def close(self) -> None:
         """Finish queued writes and release connections."""
         self.writer.stop()
+        if self._erasures is not None:
+            self._erasures.stop()
         if self.keyring is not None:
             OPENERS.remove(self.keyring)
         self.signal.stop()

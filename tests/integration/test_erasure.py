@@ -11,9 +11,11 @@ from domain.errors import InvalidTransition, ThreadNotFound
 from projections.crypto.keyring import DATA_KEYS_TABLE
 from projections.registry import PROJECTIONS
 from projections.runners.rebuild import rebuild, verify
+from projections.storage.events import EventReader
 from projections.store import MessageStore
 from tests.integration.test_encryption import ACTOR, encrypted, text, write_secrets
 from tests.support.raw_bytes import raw_bytes
+from tests.support.waiting import seconds_until
 
 __all__ = ["encrypted"]
 
@@ -74,3 +76,19 @@ def test_an_erased_message_takes_no_new_content(encrypted: MessageStore) -> None
         encrypted.modify_message(ACTOR, thread, message, metadata={"again": "OKAPI-META"}).result(30)
     encrypted.modify_message(ACTOR, thread, message, metadata=None).result(30)  # nothing to seal: allowed
     assert ERASED_MARK in encrypted.message("alpha", thread, message)["metadata"]
+
+
+def test_another_process_forgets_an_erased_key_as_soon_as_it_wakes(encrypted: MessageStore) -> None:
+    thread, message = write_secrets(encrypted)
+    assert encrypted.keyring is not None
+    other = MessageStore.open(encrypted.database.url, master_key=encrypted.keyring.master)  # another process
+    try:
+        other.follow_other_processes()
+        assert other.message("alpha", thread, message)["content"] == text("ZEBRA-PLAINTEXT")
+        assert other.keyring is not None and other.keyring.find(message) is not None  # now in its memory
+        encrypted.erase_message(ACTOR, thread, message, "request").result(30)
+        seconds_until(lambda: other.keyring is not None and other.keyring.cached(message) is None, "the key forgotten")
+        created = [e for e in EventReader(other.app).read(0, 1000).events if getattr(e, "message_id", "") == message]
+        assert created and all(getattr(e, "content", []) == [] for e in created)
+    finally:
+        other.close()
