@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from api.cli.stores import fail, opened_store
+from api.cli.stores import fail, opened_stores
 
 FORMATS = ("table", "csv", "json")
 PADDING = 1  # spaces before each column of the table, beside the one separating it from the previous
@@ -46,9 +46,14 @@ def analytics(
         fail(f"--from {first} is after --to {last}: give the earlier day with --from.", 2)
     # 20240501 spelled 2024-05-01, as the table has it
     start, end = (first.isoformat() if first else None), (last.isoformat() if last else None)
-    with opened_store() as store, store.database.read() as curs:
-        rows = daily_for_all(store.database.dialect, curs, tenant, start, end)
-        known = tenants(store.database.dialect, curs) if tenant is not None and not rows else []
+    rows: list[dict[str, Any]] = []
+    known: list[str] = []
+    with opened_stores(tenant=tenant) as opened:  # one database, or every shard's (the tenant's, with --tenant)
+        for _, store in opened:
+            with store.database.read() as curs:
+                rows = summed(rows, daily_for_all(store.database.dialect, curs, tenant, start, end))
+                if tenant is not None and not rows:
+                    known += tenants(store.database.dialect, curs)
     if tenant is not None and not rows and tenant not in known:
         listed = ", ".join(known[:20]) + (", …" if len(known) > 20 else "")
         fail(f"No activity was ever recorded for tenant '{tenant}'. Tenants with activity: {listed or 'none'}.")
@@ -66,6 +71,26 @@ def analytics(
         span += f" to {end}" if end else ""
         who = f" for tenant '{tenant}'" if tenant else ""
         Console(stderr=True).print(f"No activity recorded{who}{span}.", markup=False, highlight=False)
+
+
+def summed(rows: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Two shards' daily rows as one list: the counts of a tenant's day added up, ordered by tenant and day.
+
+    A tenant lives in one shard, but a tenant moved between shards has days in both.
+    """
+    if not rows:
+        return more
+    by_day: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in [*rows, *more]:
+        key = (row["tenant"], row["day"])
+        found = by_day.get(key)
+        if found is None:
+            by_day[key] = dict(row)
+            continue
+        for field, value in row.items():
+            if field not in ("tenant", "day") and isinstance(value, int):
+                found[field] += value
+    return [by_day[key] for key in sorted(by_day)]
 
 
 def _day(value: str | None, option: str) -> date | None:

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from api.cli import stores
 from api.cli.analytics import analytics
-from api.cli.stores import describe, open_store
+from api.cli.stores import describe
 
 if TYPE_CHECKING:
     from api.settings import Settings
@@ -43,21 +43,22 @@ class EventsDone(ProgressColumn):
         return Text(f"{task.completed:,.0f}/{total} events", style="progress.download")
 
 
-def _store_opener(settings: Settings) -> Callable[[], MessageStore]:
+def _store_opener(settings: Settings, url: str) -> Callable[[], MessageStore]:
     """What opens the store for the worker, creating it if it is new (the worker may start before the API)."""
     from api.encryption import encryption_options
     from projections.storage.connect import open_database
     from projections.store import MessageStore
 
     def open_store() -> MessageStore:
-        database = open_database(url, pool_size=settings.db_pool_size, timeout=settings.db_timeout)
+        database = open_database(
+            url, pool_size=settings.db_pool_size, timeout=settings.db_timeout, pool_mode=settings.pool_mode
+        )
         try:
             return MessageStore(database, **encryption_options(settings))
         except BaseException:
             database.close()  # a pool left open would go on trying to connect in the background
             raise
 
-    url = settings.resolved_database_url()
     logging.getLogger("msgstore.worker").info(json.dumps({"event": "worker_starting", "database": describe(url)}))
     return open_store
 
@@ -94,14 +95,28 @@ def worker(
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())
-    store = open_when_reachable(_store_opener(settings), stopping)
-    if store is None:
+
+    def work(url: str) -> None:
+        store = open_when_reachable(_store_opener(settings, url), stopping)
+        if store is None:
+            return
+        try:
+            start_retention(store, settings, stopping)  # MSGSTORE_RETENTION's passes, beside the projections
+            projection_worker(store, settings).run(stopping)
+        finally:
+            store.close()
+
+    urls = [url for _, url, _ in stores.databases(settings)]
+    if len(urls) == 1:
+        work(urls[0])
         return
-    try:
-        start_retention(store, settings, stopping)  # MSGSTORE_RETENTION's passes, beside the projections
-        projection_worker(store, settings).run(stopping)
-    finally:
-        store.close()
+    # MSGSTORE_SHARDS: a worker per shard, each in a thread of its own (each stands by if another one works).
+    threads = [threading.Thread(target=work, args=(url,), name=f"msgstore-worker-{n}") for n, url in enumerate(urls)]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        for thread in threads:
+            thread.join(timeout=0.5)
 
 
 def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
@@ -110,17 +125,24 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instea
     from projections.runners.retention import retention_status
     from projections.runners.status import projection_status
 
-    store = open_store()
-    try:
-        found = projection_status(store.database, store.app)
-        with store.database.read() as curs:
-            workers = worker_statuses(curs)
-        retention = retention_status(store.database)
-    finally:
-        store.close()
+    reports: dict[str | None, tuple[Any, Any, Any]] = {}
+    with stores.opened_stores() as opened:  # one database, or every shard's
+        for name, store in opened:
+            with store.database.read() as curs:
+                workers = worker_statuses(curs)
+            reports[name] = (projection_status(store.database, store.app), workers, retention_status(store.database))
     if as_json:
-        print(json.dumps([s.as_dict() for s in found], indent=2))
+        shown = {name: [s.as_dict() for s in found] for name, (found, _, _) in reports.items()}
+        print(json.dumps(shown.get(None, shown), indent=2))  # one database: the list, as ever
         return
+    for name, (found, workers, retention) in reports.items():
+        if name is not None:
+            console.print(f"shard {name}", markup=False)
+        _print_status(found, workers, retention)
+
+
+def _print_status(found: Any, workers: Any, retention: Any) -> None:
+    """One database's projections, worker and retention pass, as ``status`` prints them."""
     table = Table(
         "projection", "mode", "state", "runner", "position", "head", "lag (events)", "lag (s)", "last batch (s ago)"
     )
@@ -149,16 +171,17 @@ def rebuild(name: str = typer.Argument("messages", help="The projection to rebui
     from projections.runners.rebuild import rebuild as run_rebuild
 
     target = _projection(name)
-    store = open_store()
-    started = time.monotonic()
-    try:
-        with _progress() as progress:
-            task = progress.add_task(f"Rebuilding {name}", total=None)
-            count = run_rebuild(store.database, store.app, target, _reporter(progress, task))
-    finally:
-        store.close()
-    elapsed = max(time.monotonic() - started, 1e-6)
-    console.print(f"Rebuilt {name} from {count:,} events in {elapsed:.1f} s ({count / elapsed:,.0f} events/s).")
+    with stores.opened_stores() as opened:  # one database, or each shard's in turn
+        for shard, store in opened:
+            started = time.monotonic()
+            with _progress() as progress:
+                task = progress.add_task(f"Rebuilding {name}{_of(shard)}", total=None)
+                count = run_rebuild(store.database, store.app, target, _reporter(progress, task))
+            elapsed = max(time.monotonic() - started, 1e-6)
+            console.print(
+                f"Rebuilt {name}{_of(shard)} from {count:,} events in {elapsed:.1f} s"
+                f" ({count / elapsed:,.0f} events/s)."
+            )
 
 
 def verify(
@@ -169,13 +192,24 @@ def verify(
     from projections.runners.verify import verify_with_head
 
     target = _projection(name)
-    store = open_store()
-    try:
-        with _progress() as progress:
-            task = progress.add_task(f"Verifying {name}", total=None)
-            found = verify_with_head(store.database, store.app, target, _reporter(progress, task), patience=patience)
-    finally:
-        store.close()
+    failed = False
+    with stores.opened_stores() as opened:  # one database, or each shard's in turn
+        for shard, store in opened:
+            with _progress() as progress:
+                task = progress.add_task(f"Verifying {name}{_of(shard)}", total=None)
+                reporter = _reporter(progress, task)
+                found = verify_with_head(store.database, store.app, target, reporter, patience=patience)
+            failed = not _report_verified(f"{name}{_of(shard)}", found) or failed
+    if failed:
+        raise typer.Exit(1)
+
+
+def _of(shard: str | None) -> str:
+    return "" if shard is None else f" of shard {shard}"
+
+
+def _report_verified(name: str, found: Any) -> bool:
+    """Say how a verification went; whether it found the projection right."""
     for d in found.differences:
         console.print(
             f"[red]{d.table}: {d.only_live:,} rows only in the live view, {d.only_fresh:,} only in the fresh build[/]"
@@ -187,8 +221,9 @@ def verify(
             f" up to its position it {agreed} a fresh build. Is the worker running? See msgstore projections status.[/]"
         )
     if not found.ok:
-        raise typer.Exit(1)
+        return False
     console.print(f"[green]{name} matches a fresh build from the whole event log ({found.head:,} events).[/]")
+    return True
 
 
 def _progress() -> Progress:

@@ -69,13 +69,49 @@ def announce(url: str) -> None:
     err.print(f"Database: {describe(url)}", style="dim", markup=False, highlight=False, soft_wrap=True)
 
 
-def open_store(*, create: bool = False, **options: Any) -> MessageStore:
-    """Open the configured store, saying which it is; without ``create`` a missing one ends the command (exit 1)."""
+def databases(found: Settings, tenant: str | None = None) -> list[tuple[str | None, str, tuple[str, ...]]]:
+    """(shard name or None, URL, replicas) of each database a command works on: the one, or every shard's.
+
+    With ``tenant`` and shards, only the shard holding that tenant.
+    """
+    shard_map = found.shard_map()
+    if shard_map is None:
+        return [(None, found.resolved_database_url(), tuple(found.read_url_list()))]
+    shards = shard_map.shards()
+    if tenant is not None:
+        shards = [shard for shard in shards if shard.url == shard_map.url(tenant)]
+    return [(shard.name, shard.url, shard.read_urls) for shard in shards]
+
+
+@contextmanager
+def opened_stores(
+    *, tenant: str | None = None, create: bool = False, **options: Any
+) -> Iterator[list[tuple[str | None, MessageStore]]]:
+    """The configured store (named None), or with MSGSTORE_SHARDS each shard's (only ``tenant``'s if given)."""
+    opened: list[tuple[str | None, MessageStore]] = []
+    try:
+        for name, url, _ in databases(settings(), tenant):
+            opened.append((name, open_store(create=create, url=url, **options)))
+        yield opened
+    finally:
+        for _, store in opened:
+            store.close()
+
+
+def open_store(*, create: bool = False, url: str | None = None, **options: Any) -> MessageStore:
+    """Open the configured store (or the one at ``url``), saying which it is; without ``create`` a missing one ends
+    the command (exit 1)."""
     from api.encryption import encryption_options
     from projections.store import MessageStore
 
     found = settings()
-    url = found.resolved_database_url()
+    if url is None and found.shard_map() is not None:
+        fail(
+            "MSGSTORE_SHARDS is set and this command works on one database: run it with MSGSTORE_SHARDS= and"
+            " MSGSTORE_DATABASE_URL set to the shard's database (projections, export, analytics and worker"
+            " work across the shards)."
+        )
+    url = url or found.resolved_database_url()
     announce(url)
     try:
         if not create:
