@@ -21,9 +21,9 @@ def write(url: str, actor: dict[str, str], threads: int) -> None:
     store = MessageStore.open(url)
     try:
         for _ in range(threads):
-            created = store.create_thread(actor, metadata={}, tool_resources=None, messages=[text("hi")])  # type: ignore[arg-type]
+            created = store.create_thread(actor, metadata={}, tool_resources=None, messages=[text("hi")])
             thread_id = created.result(30).body["id"]
-            store.create_message(actor, thread_id, text("again")).result(30)  # type: ignore[arg-type]
+            store.create_message(actor, thread_id, text("again")).result(30)
     finally:
         store.close()
 
