@@ -103,6 +103,16 @@ EXTENSION_OBJECTS: dict[str, dict[str, Any]] = {
         "TenantErased",
         {"object": {"const": "tenant.erased"}, "tenant": {"type": "string"}, "erased_threads": {**INT, "minimum": 0}},
     ),
+    "ProjectionReadiness": object_schema(
+        "ProjectionReadiness",
+        {
+            "position": {**INT, "minimum": 0},
+            "head": {**INT, "minimum": 0},
+            "lag": {**INT, "minimum": 0},
+            "state": {"type": "string", "examples": ["up to date", "catching up", "stalled", "never ran"]},
+            "seconds_since_batch": {"type": ["number", "null"]},
+        },
+    ),
     "Health": object_schema("Health", {"status": {"const": "ok"}}),
     "Readiness": {
         "title": "Readiness",
@@ -114,8 +124,20 @@ EXTENSION_OBJECTS: dict[str, dict[str, Any]] = {
             "database": {"enum": ["ok", "unreachable"]},
             "behind": {"type": "array", "items": {"type": "string"}},
             "stalled": {"type": "array", "items": {"type": "string"}},
-            "worker": {"type": "object"},
-            "projections": {"type": "object", "additionalProperties": {"type": "object"}},
+            "worker": {
+                "type": "object",
+                "required": ["state"],
+                "description": "The working worker, if any: its id, state, last error, seconds since its last batch"
+                " and its heartbeat's age.",
+                "properties": {
+                    "worker": {"type": "string"},
+                    "state": {"type": "string"},
+                    "last_error": NULLABLE_STR,
+                    "seconds_since_batch": {"type": ["number", "null"]},
+                    "heartbeat_age": {"type": "number"},
+                },
+            },
+            "projections": {"type": "object", "additionalProperties": _ref("ProjectionReadiness")},
             "detail": {"type": "string"},
         },
     },
