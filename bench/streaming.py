@@ -1,7 +1,7 @@
 """The streaming scenario: N runtimes writing replies delta by delta at 20 deltas/s each, followers on the streams.
 
-For growing N (doubling, then one step between the last N sustained and the first not), on the CRUD
-baseline and on the store in turn: sustained deltas/s, delta POST latency, POST -> follower receipt
+For growing N (doubling, then halving the gap between the last N sustained and the first not), on the
+CRUD baseline and on the store in turn: sustained deltas/s, delta POST latency, POST -> follower receipt
 median and p99, the store's write batches (from ``/metrics``), and the bytes each table grew by per
 reply. N is *sustained* when the deltas acknowledged reach 95% of N x rate, with no error and follower
 p99 under 100 ms.
@@ -69,21 +69,42 @@ class Step:
         return enough and not self.sample.errors and bool(self.sample.follows) and self.follow_p99_ms < P99_LIMIT_MS
 
 
+@dataclass
+class Sweep:
+    """One system's search for its largest N: doubling from ``START``, then halving the gap to the first failure."""
+
+    next: int = START
+    best: Step | None = None
+    failed: int = 0
+    done: bool = False
+
+    def record(self, step: Step) -> None:
+        if step.sustained:
+            self.best = step if self.best is None or step.rate > self.best.rate else self.best
+        else:
+            self.failed = step.runtimes
+        lower = self.best.runtimes if self.best else 0
+        self.next = (lower + self.failed) // 2 if self.failed else step.runtimes * 2
+        self.done = self.next > MAX_RUNTIMES or bool(self.failed and self.failed - lower <= max(2, lower // 4))
+
+
 def streaming(bench: Bench) -> None:
-    """Sweep N on the baseline, then the store; add a row per step, the largest N sustained, bytes per reply."""
+    """Sweep N on the baseline and the store in turn (each N on one, then on the other, so both see the same
+    machine); a failed N is tried once more before it counts (a burst of load from elsewhere fails one try).
+    Adds a row per try, then each system's largest N sustained, its deltas/s there, and its bytes per reply.
+    """
+    sweeps = {system.name: Sweep() for system in bench.systems()}
+    while not all(sweep.done for sweep in sweeps.values()):
+        for system in bench.systems():
+            sweep = sweeps[system.name]
+            if sweep.done:
+                continue
+            step = measure(bench, system, sweep.next)
+            if not step.sustained:
+                step = measure(bench, system, sweep.next)
+            sweep.record(step)
     for system in bench.systems():
-        best: Step | None = None
-        n, failed = START, 0
-        while n <= MAX_RUNTIMES:
-            step = measure(bench, system, n)
-            if step.sustained:
-                best = step if best is None or step.rate > best.rate else best
-            else:
-                failed = n
-            lower = best.runtimes if best else 0
-            if failed and (failed - lower) <= max(2, lower // 4):
-                break
-            n = (lower + failed) // 2 if failed else n * 2
+        best = sweeps[system.name].best
         largest = best.runtimes if best else 0
         row = bench.report.add(Row("streaming: largest N sustained", system.name, value=float(largest), unit="replies"))
         row.note = f"{RATE:g} deltas/s per reply, follower p99 < {P99_LIMIT_MS:g} ms"
