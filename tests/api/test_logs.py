@@ -8,6 +8,7 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,9 @@ def json_lines(log: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_server_off_a_terminal_logs_json_lines_its_own_uvicorns_and_the_workers(
-    start_server: StartServer, database_url: str, workers: int
+    start_server: StartServer, new_database: Callable[[], str], workers: int
 ) -> None:
-    server = start_server(database_url, workers=workers)
+    server = start_server(new_database(), workers=workers)  # a database of its own: its log holds only this
     exercise(server.root)
     server.stop()
     lines = json_lines(server.log())
@@ -54,8 +55,10 @@ def test_a_server_off_a_terminal_logs_json_lines_its_own_uvicorns_and_the_worker
     assert len({m for m in said if m.startswith("Started server process")}) == workers  # each process alike
 
 
-def test_text_logs_are_the_same_fields_one_readable_line_each(start_server: StartServer, database_url: str) -> None:
-    server = start_server(database_url, env={"MSGSTORE_LOG_FORMAT": "text"})
+def test_text_logs_are_the_same_fields_one_readable_line_each(
+    start_server: StartServer, new_database: Callable[[], str]
+) -> None:
+    server = start_server(new_database(), env={"MSGSTORE_LOG_FORMAT": "text"})
     exercise(server.root)
     server.stop()
     log = server.log().splitlines()
@@ -63,10 +66,11 @@ def test_text_logs_are_the_same_fields_one_readable_line_each(start_server: Star
     assert any(" msgstore.access  request method=POST route=/v1/threads status=200 " in line for line in log)
 
 
-def test_the_worker_logs_the_same_json_lines(database_url: str, tmp_path: Path) -> None:
+def test_the_worker_logs_the_same_json_lines(new_database: Callable[[], str], tmp_path: Path) -> None:
     log = tmp_path / "worker.log"
     command = [sys.executable, "-m", "api.cli.main", "worker", "--log-format", "json"]
-    process = launch(command, {"MSGSTORE_DATABASE_URL": database_url, "MSGSTORE_LOG_FORMAT": "text"}, log)
+    env = {"MSGSTORE_DATABASE_URL": new_database(), "MSGSTORE_DATA_DIR": str(tmp_path), "MSGSTORE_LOG_FORMAT": "text"}
+    process = launch(command, env, log)
     try:
         deadline = time.monotonic() + 30
         while "worker_running" not in log.read_text() and time.monotonic() < deadline:
