@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from domain.ids import key_identifier
 from projections.registry import projection
 from projections.runners.up_to_date import UpToDate
 from projections.store import MessageStore
+from tests.support.keys import TEST_MASTER_KEY
 from tests.support.threads import write_thread
 
 BIG = {"tenant": "a-tenant-with-a-long-name", "key_id": key_identifier("sk-cli-answers")}
@@ -22,7 +24,7 @@ BIG = {"tenant": "a-tenant-with-a-long-name", "key_id": key_identifier("sk-cli-a
 def populated(new_database: Callable[[], str]) -> dict[str, Any]:
     """A store with one thread of many messages, and the analytics projection caught up with it."""
     url = new_database()
-    store = MessageStore.open(url)
+    store = MessageStore.open(url, master_key=TEST_MASTER_KEY)
     try:
         thread_id = write_thread(store, BIG, 1234)
         UpToDate(store.database, store.app, projection("analytics")).ensure()
@@ -30,6 +32,12 @@ def populated(new_database: Callable[[], str]) -> dict[str, Any]:
     finally:
         store.close()
     return {"url": url, "thread": thread_id, "created": row["recorded_at"]}
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys a command keeps in its data directory go to the test's folder, not the current one."""
+    monkeypatch.setenv("MSGSTORE_DATA_DIR", str(tmp_path / "data"))
 
 
 def run(populated: dict[str, Any], *args: str, columns: int = 200) -> Result:

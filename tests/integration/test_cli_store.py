@@ -16,6 +16,7 @@ from api.cli.main import cli
 from api.cli.stores import describe
 from projections.storage.postgres import EVENTS_TABLE
 from projections.store import MessageStore
+from tests.support.keys import TEST_MASTER_KEY
 
 READ_ONLY = [
     ["projections", "status"],
@@ -28,6 +29,12 @@ READ_ONLY = [
     ["analytics"],
     ["export"],
 ]
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys a command keeps in its data directory go to the test's folder, not the current one."""
+    monkeypatch.setenv("MSGSTORE_DATA_DIR", str(tmp_path / "data"))
 
 
 def run(url: str, *args: str) -> Result:
@@ -68,7 +75,7 @@ def test_import_creates_the_store_it_is_pointed_at(empty: str, tmp_path: Path) -
 
 
 def test_each_command_says_which_database_on_standard_error_only(database_url: str) -> None:
-    MessageStore.open(database_url).close()
+    MessageStore.open(database_url, master_key=TEST_MASTER_KEY).close()
     status = run(database_url, "projections", "status", "--json")
     assert status.exit_code == 0, status.output
     assert {p["name"] for p in json.loads(status.stdout)} >= {"messages", "history", "analytics"}
