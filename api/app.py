@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stops: list[Callable[[], None]] = []
         try:
             for opened in stores:
-                reads = async_reads_for(opened.database, opened.view, opened.items)
+                reads = async_reads_for(opened.database, opened.view, opened.items, sharded=opened.sharded)
                 if reads is not None:  # PostgreSQL: the hottest reads on this event loop, not in threads
                     await reads.open()
                     opened.async_reads = reads

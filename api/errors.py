@@ -17,6 +17,8 @@ from domain.errors import DomainError, InvalidTransition, ItemNotFound, MessageN
 from domain.ids import canonical_thread_id
 from projections.history.queries import AbsentAtPointInTime, InvalidPointInTime
 from projections.pages import UnknownCursor
+from projections.shard_map import TenantMoved
+from projections.shards import learn_move
 from projections.storage.database import DatabaseUnavailable
 from projections.write.command import ConcurrencyConflict
 
@@ -96,6 +98,13 @@ def from_exception(exc: BaseException, scope: Scope | None = None) -> APIError:
         return APIError(400, str(exc))
     if isinstance(exc, UnknownCursor | InvalidPointInTime):
         return APIError(400, str(exc), param=exc.param, code="invalid_value")
+    if isinstance(exc, TenantMoved):  # nothing was done; this process sends the tenant's next requests there
+        if not learn_move(exc.tenant, exc.url):
+            log.error("tenant %s moved to a database that is not a shard of this process", exc.tenant)
+        return APIError(
+            503, "This tenant's threads have just moved. Retry the request.", type="server_error",
+            headers={"Retry-After": "0"},
+        )  # fmt: skip
     if isinstance(exc, ConcurrencyConflict):
         return APIError(409, str(exc) + " Retry the request.", type="conflict_error", headers={"Retry-After": "1"})
     if isinstance(exc, DatabaseUnavailable) or type(exc).__name__ in {"OperationalError", "InterfaceError"}:

@@ -38,7 +38,7 @@ def open_shards(settings: Settings, shard_map: ShardMap) -> Shards:
     options = store_options(settings)
 
     def open_store(shard: Shard) -> MessageStore:
-        return MessageStore.open(shard.url, read_urls=shard.read_urls, **options)
+        return MessageStore.open(shard.url, read_urls=shard.read_urls, sharded=True, **options)
 
     return Shards(shard_map, open_store)
 

@@ -22,11 +22,14 @@ from projections.pages import Page, PageQuery, UnknownCursor
 from projections.storage.database import Database, DatabaseUnavailable
 from projections.storage.postgres import EVENTS_TABLE
 from projections.storage.replicas import AsyncReplicas
+from projections.tenant_fence import check_placed_async
 
 POOL_SIZE = 4  # connections: each is held for one short query, so a few serve many concurrent requests
 
 
-def async_reads_for(database: Database, view: MessagesView, items: ItemsView) -> AsyncReads | None:
+def async_reads_for(
+    database: Database, view: MessagesView, items: ItemsView, *, sharded: bool = False
+) -> AsyncReads | None:
     """Async reads for a PostgreSQL database (None for SQLite, whose reads stay in threads)."""
     if database.conninfo is None:
         return None
@@ -43,6 +46,7 @@ def async_reads_for(database: Database, view: MessagesView, items: ItemsView) ->
         timeout=database.timeout,
         prepare=database.prepared_statements,
         replicas=replicas,
+        sharded=sharded,
     )
 
 
@@ -59,9 +63,11 @@ class AsyncReads:
         timeout: float = 5.0,
         prepare: bool = True,
         replicas: AsyncReplicas | None = None,
+        sharded: bool = False,
     ) -> None:
         self.view = view
         self.replicas = replicas
+        self.sharded = sharded  # a shard: each read first checks its tenant has not moved away (tenant_fence.py)
         self.items = items
         self.timeout = timeout
         self._pool = AsyncConnectionPool(
@@ -96,12 +102,17 @@ class AsyncReads:
         await self._pool.close()
 
     @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[Any]:
+    async def _connection(self, tenant: str) -> AsyncIterator[Any]:
         try:
             if self.replicas is None:
                 async with self._pool.connection() as conn:
+                    if self.sharded:  # a shard: its tenant has not moved away (on the connection that reads)
+                        await check_placed_async(conn, tenant)
                     yield conn
             else:  # a replica holding every acknowledged write, else the primary (storage/replicas.py)
+                if self.sharded:  # on the primary: a replica may not have replayed a move (it records no event)
+                    async with self._pool.connection() as conn:
+                        await check_placed_async(conn, tenant)
                 async with self.replicas.connection(self._pool.connection) as conn:
                     yield conn
         except (psycopg.OperationalError, PoolTimeout) as e:
@@ -109,7 +120,7 @@ class AsyncReads:
 
     async def message(self, tenant: str, thread_id: str, message_id: str) -> dict[str, Any]:
         """A live message of a live thread of this tenant (as ``MessageStore.message``)."""
-        row = await self._row(self.view.message_in_thread_sql, (message_id, thread_id, tenant))
+        row = await self._row(tenant, self.view.message_in_thread_sql, (message_id, thread_id, tenant))
         return message_in_thread(row, thread_id, message_id)
 
     async def messages(self, tenant: str, thread_id: str, **page: Any) -> Page:
@@ -119,11 +130,11 @@ class AsyncReads:
 
     async def item(self, tenant: str, thread_id: str, item_id: str) -> dict[str, Any]:
         """A live item of a live conversation of this tenant (as ``MessageStore.item``)."""
-        row = await self._row(self.items.item_sql, (item_id, thread_id, tenant))
+        row = await self._row(tenant, self.items.item_sql, (item_id, thread_id, tenant))
         return item_in_conversation(row, thread_id, item_id)
 
-    async def _row(self, sql: str, params: tuple[str, ...]) -> Any:
-        async with self._connection() as conn:
+    async def _row(self, tenant: str, sql: str, params: tuple[str, ...]) -> Any:
+        async with self._connection(tenant) as conn:
             return await (await conn.execute(sql, params)).fetchone()
 
     async def item_page(self, tenant: str, thread_id: str, **page: Any) -> Page:
@@ -143,7 +154,7 @@ class AsyncReads:
         names: tuple[str, ...] = (),
     ) -> Page:
         tenant, thread_id = owner
-        async with self._connection() as conn:
+        async with self._connection(tenant) as conn:
             rows = await (await conn.execute(query.sql, query.params)).fetchall()
             if not rows:  # an empty page: no such thread, an unknown cursor, or the end of the list
                 found = await (await conn.execute(thread_sql, (thread_id, tenant))).fetchone()

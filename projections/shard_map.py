@@ -50,3 +50,12 @@ class ShardMap:
     def moved(self, tenant: str, url: str) -> ShardMap:
         """The same map with ``tenant`` placed in the database at ``url``."""
         return ShardMap({**self.placements, tenant: url}, self.read_urls)
+
+
+class TenantMoved(Exception):
+    """The tenant's threads moved to another shard: the request belongs there (nothing was done here)."""
+
+    def __init__(self, tenant: str, url: str) -> None:
+        super().__init__(f"Tenant {tenant!r} moved to another shard.")
+        self.tenant = tenant
+        self.url = url

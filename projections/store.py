@@ -27,6 +27,7 @@ from projections.storage.application import ThreadsApplication
 from projections.storage.connect import open_database
 from projections.storage.database import Database
 from projections.storage.signal import EventSignal
+from projections.tenant_fence import FencedHistory, check_placed, event_tenants, fence_ddl
 from projections.write.commands import NewMessage
 from projections.write.erasures import ErasureCommands
 from projections.write.writer import Writer
@@ -47,6 +48,7 @@ class MessageStore(ErasureCommands):
         master_key: MasterKey | None = None,
         previous_master_keys: Sequence[MasterKey] = (),
         encrypt: bool = True,
+        sharded: bool = False,
     ) -> None:
         # With a master key, content is encrypted at rest under data keys it wraps (projections/crypto/);
         # without ``encrypt``, what was encrypted is still read and erased, and new content is written in clear.
@@ -57,7 +59,7 @@ class MessageStore(ErasureCommands):
             database.adopt(self.app)
             database.setup()
             with database.transaction() as curs:
-                for statement in keys_ddl(database.dialect):
+                for statement in keys_ddl(database.dialect) + (fence_ddl(database.dialect) if sharded else []):
                     curs.execute(statement)
         if self.keyring is not None:
             OPENERS.add(self.keyring)
@@ -69,7 +71,8 @@ class MessageStore(ErasureCommands):
         # Views updated in the transaction that records the events (read-your-writes): see projections/registry.py.
         self.inline_projectors: list[Projector] = [p.build(database.dialect) for p in inline_projections()]
         history = projection(HISTORY_PROJECTION)
-        self.history = History(database, UpToDate(database, self.app, history).ensure)
+        history_class = FencedHistory if sharded else History  # a shard's refuses a tenant moved away
+        self.history = history_class(database, UpToDate(database, self.app, history).ensure)
         self.signal = EventSignal()
 
         def committed(events: int) -> None:
@@ -77,6 +80,9 @@ class MessageStore(ErasureCommands):
             if on_batch is not None:
                 on_batch(events)
 
+        # A shard refuses the requests of a tenant moved away from it, writes and reads (tenant_fence.py).
+        self.sharded = sharded
+        fence = (lambda curs, events: check_placed(curs, database.dialect, event_tenants(events))) if sharded else None
         writer = Writer(
             self.app,
             database,
@@ -86,6 +92,7 @@ class MessageStore(ErasureCommands):
             on_batch=committed,
             outcome_timeout=outcome_timeout,
             retry_window=retry_window,
+            fence=fence,
         )
         items = ItemsView(ItemsTables(database.dialect), self.tables)
         super().__init__(database, writer, MessagesView(self.tables), items)
@@ -125,9 +132,20 @@ class MessageStore(ErasureCommands):
         self.app.close()
         self.database.close()
 
+    def _placed(self, curs: Any, tenant: str) -> None:
+        """On a shard: raise ``TenantMoved`` if ``tenant`` moved away."""
+        if not self.sharded:
+            return
+        if not self.database.read_urls:
+            check_placed(curs, self.database.dialect, (tenant,))
+            return
+        with self.database.read() as primary:  # ``curs`` may be a replica's: a move records no event to wait for
+            check_placed(primary, self.database.dialect, (tenant,))
+
     def thread(self, tenant: str, thread_id: str) -> dict[str, Any]:
         """Return a live thread of this tenant."""
         with self.database.view_read() as curs:
+            self._placed(curs, tenant)
             found = self.view.thread(curs, tenant, thread_id)
         if found is None:
             raise ThreadNotFound(thread_id)
@@ -136,11 +154,13 @@ class MessageStore(ErasureCommands):
     def message(self, tenant: str, thread_id: str, message_id: str) -> dict[str, Any]:
         """Return a live message of a live thread of this tenant."""
         with self.database.view_read() as curs:
+            self._placed(curs, tenant)
             return self.view.message_in_thread(curs, tenant, thread_id, message_id)
 
     def messages(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """Return a page of a live thread's messages (see ``MessagesView.page``)."""
         with self.database.view_read() as curs:
+            self._placed(curs, tenant)
             found = self.view.page(curs, tenant, thread_id, **page)
         if found is None:
             raise ThreadNotFound(thread_id)
@@ -149,16 +169,19 @@ class MessageStore(ErasureCommands):
     def conversation(self, tenant: str, thread_id: str) -> dict[str, Any]:
         """Return a live conversation of this tenant."""
         with self.database.view_read() as curs:
+            self._placed(curs, tenant)
             return self.items.conversation(curs, tenant, thread_id)
 
     def item(self, tenant: str, thread_id: str, item_id: str) -> dict[str, Any]:
         """Return a live item of a live conversation of this tenant."""
         with self.database.view_read() as curs:
+            self._placed(curs, tenant)
             return self.items.item(curs, tenant, thread_id, item_id)
 
     def item_page(self, tenant: str, thread_id: str, **page: Any) -> Page:
         """Return a page of a live conversation's items (see ``ItemsView.page_query``)."""
         with self.database.view_read() as curs:
+            self._placed(curs, tenant)
             return self.items.page(curs, tenant, thread_id, **page)
 
     def known_items(self, item_ids: list[str]) -> set[str]:

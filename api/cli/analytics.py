@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from api.cli.stores import fail, opened_stores
+from api.cli.stores import fail, moved_away, opened_stores
 
 FORMATS = ("table", "csv", "json")
 PADDING = 1  # spaces before each column of the table, beside the one separating it from the previous
@@ -48,10 +48,12 @@ def analytics(
     start, end = (first.isoformat() if first else None), (last.isoformat() if last else None)
     rows: list[dict[str, Any]] = []
     known: list[str] = []
-    with opened_stores(tenant=tenant) as opened:  # one database, or every shard's (the tenant's, with --tenant)
+    with opened_stores() as opened:  # one database, or every shard's (a moved tenant counts where it went)
         for _, store in opened:
+            gone = moved_away(store)  # a tenant moved to another shard counts there only
             with store.database.read() as curs:
-                rows = summed(rows, daily_for_all(store.database.dialect, curs, tenant, start, end))
+                found = daily_for_all(store.database.dialect, curs, tenant, start, end)
+                rows = summed(rows, [row for row in found if row["tenant"] not in gone])
                 if tenant is not None and not rows:
                     known += tenants(store.database.dialect, curs)
     if tenant is not None and not rows and tenant not in known:

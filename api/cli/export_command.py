@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 import typer
 
-from api.cli.stores import fail, opened_stores
+from api.cli.stores import fail, moved_away, opened_stores
 from api.cli.transfer import err, progress, say
 
 if TYPE_CHECKING:
@@ -36,19 +36,22 @@ def export(
 
     started = time.perf_counter()
     threads = items = messages = 0
-    with opened_stores(tenant=tenant) as opened:  # before the output file: no store, no file
+    with opened_stores() as opened:  # before the output file: no store, no file
         try:
             sink: IO[bytes] = output.open("wb") if output is not None else sys.stdout.buffer
         except OSError as e:
             fail(f"Cannot write {output}: {e.strerror}. Choose a writable path with -o.")
         try:
-            for _, store in opened:  # one database, or each shard's (the tenant's only, with --tenant)
+            for _, store in opened:  # one database, or each shard's (a tenant moved away is skipped there)
                 total = None
                 if err.is_terminal:
                     with store.database.read() as curs:
                         total = Inventory(store.tables).count(curs, tenant)
+                gone = moved_away(store)  # a tenant moved to another shard is exported from there
                 with progress("Exporting", total, "threads") as advance:
                     for line in exported_lines(store, tenant):
+                        if line.get("tenant") in gone:
+                            continue
                         sink.write(orjson.dumps(line) + b"\n")
                         threads, items = threads + 1, items + len(line["items"])
                         messages += len(line["messages"])

@@ -18,6 +18,7 @@ from api.cli.history import register as register_history
 from api.cli.import_command import import_file
 from api.cli.projections import register as register_projections
 from api.cli.stores import LOG_FORMAT, LogFormat, describe
+from api.cli.tenants import register as register_tenants
 
 cli = typer.Typer(
     help="An event-sourced message store that speaks the OpenAI Threads and Messages API.",
@@ -153,6 +154,7 @@ register_projections(cli, projections_cli)  # worker, analytics, projections sta
 cli.command("import")(import_file)  # threads and conversations from JSON Lines
 cli.command("export")(export)  # the same format, from the store
 register_erasure(cli)  # erase message|thread|tenant, keys rotate
+register_tenants(cli)  # tenants move (between shards)
 
 
 def main() -> None:

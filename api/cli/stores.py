@@ -83,6 +83,16 @@ def databases(found: Settings, tenant: str | None = None) -> list[tuple[str | No
     return [(shard.name, shard.url, shard.read_urls) for shard in shards]
 
 
+def moved_away(store: MessageStore) -> set[str]:
+    """The tenants moved away from a shard's store (none for one database): their data there is left out."""
+    from projections.tenant_fence import moved_away as moved
+
+    if not store.sharded:
+        return set()
+    with store.database.read() as curs:
+        return set(moved(curs))
+
+
 @contextmanager
 def opened_stores(
     *, tenant: str | None = None, create: bool = False, **options: Any
@@ -91,7 +101,8 @@ def opened_stores(
     opened: list[tuple[str | None, MessageStore]] = []
     try:
         for name, url, _ in databases(settings(), tenant):
-            opened.append((name, open_store(create=create, url=url, **options)))
+            shard = {"sharded": True} if name is not None else {}  # a shard's stores know its moves
+            opened.append((name, open_store(create=create, url=url, **(shard | options))))
         yield opened
     finally:
         for _, store in opened:

@@ -53,8 +53,10 @@ class Writer(CommandQueue):
         on_batch: Callable[[int], None] | None = None,
         outcome_timeout: float = 120.0,
         retry_window: float = 600.0,
+        fence: Callable[[Cursor, Sequence[Any]], None] | None = None,
     ) -> None:
         self.app = app
+        self.fence = fence  # a sharded store's check that no event is of a tenant moved away (tenant_fence.py)
         self.outcome_timeout = outcome_timeout  # how long a commit in doubt is asked about before a 503
         self.retry_window = retry_window  # how long an SDK request's answer is kept for its retries
         self._next_purge = time.monotonic() + PURGE_EVERY
@@ -178,6 +180,8 @@ class Writer(CommandQueue):
 
     def _inline(self, events: Sequence[Any], commands: list[Command]) -> Callable[[Cursor, Sequence[int]], None]:
         def inline(curs: Cursor, ids: Sequence[int]) -> None:
+            if self.fence is not None:  # after the events' insert took the table lock that a move's switch takes
+                self.fence(curs, events)
             keyring = self.app.keyring
             if keyring is not None:
                 keyring.write_pending(curs)  # the data keys of new content, with the events sealed under them
