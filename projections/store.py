@@ -62,6 +62,8 @@ class MessageStore(ErasureCommands):
                 for statement in keys_ddl(database.dialect) + (fence_ddl(database.dialect) if sharded else []):
                     curs.execute(statement)
         if self.keyring is not None:
+            self.keyring.check_master()
+        if self.keyring is not None:
             OPENERS.add(self.keyring)
         self._erasures: ErasureWatch | None = None  # started by follow_other_processes
         self.tables = ViewTables(database.dialect)

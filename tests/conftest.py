@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from projections.store import MessageStore
 from tests.support.databases import DatabaseFactory
+from tests.support.keys import TEST_MASTER_KEY, TEST_MASTER_KEY_TEXT
 
 BACKENDS = ("sqlite", "postgres")
 
 pytest_plugins = ["tests.support.servers", "tests.support.fuzzing", "tests.support.private_postgres"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every process the tests start (servers, CLI commands) shares one master key, as a deployment's do."""
+    os.environ.setdefault("MSGSTORE_MASTER_KEY", TEST_MASTER_KEY_TEXT)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -63,7 +70,7 @@ def database_url(new_database: Callable[[], str]) -> str:
 @pytest.fixture
 def store(database_url: str) -> Iterator[MessageStore]:
     """A store on the session's database."""
-    opened = MessageStore.open(database_url)
+    opened = MessageStore.open(database_url, master_key=TEST_MASTER_KEY)
     yield opened
     opened.close()
 
@@ -71,7 +78,7 @@ def store(database_url: str) -> Iterator[MessageStore]:
 @pytest.fixture
 def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
     """A store on a database of its own, so that whole views and tables can be compared."""
-    opened = MessageStore.open(new_database())
+    opened = MessageStore.open(new_database(), master_key=TEST_MASTER_KEY)
     yield opened
     opened.close()
 

@@ -27,7 +27,7 @@ def writing_for(keyring: Keyring | None) -> Iterator[None]:
         _WRITING.reset(token)
 
 
-SEALED_FIELDS = ("content", "attachments", "metadata", "tool_resources", "item")  # of an event's data
+SEALED_FIELDS = ("content", "attachments", "metadata", "tool_resources", "item", "delta")  # of an event's data
 
 
 def sealed(value: Any, key_id: str) -> str | None:

@@ -110,6 +110,18 @@ class Keyring:
             for statement in keys_ddl(self.database.dialect):
                 curs.execute(statement)
 
+    def check_master(self) -> None:
+        """Refuse a master key the table's data keys were not wrapped by (another process's generated one, say)."""
+        with self.database.read() as curs:
+            curs.execute(f"SELECT master_id FROM {DATA_KEYS_TABLE} LIMIT 1")
+            row = curs.fetchone()
+        if row is not None and row["master_id"] not in self._masters:
+            raise BadMasterKey(
+                f"This database's content is encrypted under master key {row['master_id']}, and this process has"
+                f" {self.master.key_id}: give every process the same MSGSTORE_MASTER_KEY (or the same data"
+                " directory, where a generated one is kept)."
+            )
+
     def create(self, key_id: str, thread_id: str, tenant: str) -> DataKey:
         """A new random data key for ``key_id``, pending until a transaction writes it (``write_pending``)."""
         secret = os.urandom(KEY_BYTES)

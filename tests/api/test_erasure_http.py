@@ -11,6 +11,7 @@ from openai import NotFoundError, OpenAI
 from domain.erasure import ERASED_MARK
 from projections.crypto.keyring import DATA_KEYS_TABLE
 from projections.store import MessageStore
+from tests.support.keys import TEST_MASTER_KEY
 from tests.support.servers import Server, StartServer
 
 KEYS = "sk-gamma:gamma,sk-gamma-admin:gamma:admin,sk-delta-admin:delta:admin"
@@ -63,7 +64,7 @@ def test_a_conversation_and_then_the_tenant_are_erased(erasing: Server, gamma: O
     assert answer.status_code == 200 and answer.json()["erased_threads"] >= 1
     with pytest.raises(NotFoundError):
         gamma.beta.threads.retrieve(kept.id)
-    store = MessageStore.open(erasing.database_url)
+    store = MessageStore.open(erasing.database_url, master_key=TEST_MASTER_KEY)
     try:
         with store.database.read() as curs:
             sql = f"SELECT COUNT(*) AS n FROM {DATA_KEYS_TABLE} WHERE tenant = %s"

@@ -13,6 +13,7 @@ from projections.registry import projection
 from projections.runners.rebuild import rebuild, verify
 from projections.runners.status import projection_status
 from projections.store import MessageStore, NewMessage
+from tests.support.keys import TEST_MASTER_KEY
 from tests.support.servers import Server, StartServer
 
 ALPHA = {"Authorization": "Bearer sk-test-alpha"}
@@ -23,7 +24,7 @@ def online(start_server: StartServer, new_database: Callable[[], str]) -> Iterat
     """A server (with its worker) and the operator's own handle on the same database."""
     url = new_database()
     server = start_server(url)
-    store = MessageStore.open(url)
+    store = MessageStore.open(url, master_key=TEST_MASTER_KEY)
     yield server, store
     store.close()
     server.stop()

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from projections.registry import async_projections
 from projections.runners.worker import ProjectionWorker
 from projections.store import MessageStore
+from tests.support.keys import TEST_MASTER_KEY
 from tests.support.servers import Server, StartServer
 
 ALPHA = {"Authorization": "Bearer sk-test-alpha"}
@@ -85,7 +86,7 @@ def test_readyz_fails_while_a_projection_the_api_serves_is_far_behind(
     behind = httpx.get(server.root + "/readyz", timeout=30)
     assert behind.status_code == 503
     assert behind.json()["behind"] == [p.name for p in async_projections() if p.serves_api]  # analytics among them
-    store = MessageStore.open(url)
+    store = MessageStore.open(url, master_key=TEST_MASTER_KEY)
     try:
         ProjectionWorker(store.database, store.app, store.signal).catch_up()
     finally:

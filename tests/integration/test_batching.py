@@ -14,6 +14,7 @@ from domain.ids import key_identifier, new_message_id, thread_uuid
 from domain.thread import Thread
 from projections.store import MessageStore, NewMessage
 from projections.write.command import Command, Outcome
+from tests.support.keys import TEST_MASTER_KEY
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}
@@ -27,7 +28,7 @@ def text(value: str) -> NewMessage:
 def batches(database_url: str) -> Iterator[tuple[MessageStore, list[int]]]:
     """A store whose committed transactions are counted (events per transaction)."""
     sizes: list[int] = []
-    store = MessageStore.open(database_url, on_batch=sizes.append)
+    store = MessageStore.open(database_url, on_batch=sizes.append, master_key=TEST_MASTER_KEY)
     yield store, sizes
     store.close()
 
@@ -42,7 +43,7 @@ def listed(store: MessageStore, thread_id: str) -> list[dict[str, Any]]:
 
 def recorded_ids(database_url: str, thread_id: str) -> set[str]:
     """Message ids in the event log, read by a store opened afresh (what survives this process)."""
-    reader = MessageStore.open(database_url)
+    reader = MessageStore.open(database_url, master_key=TEST_MASTER_KEY)
     try:
         thread: object = reader.app.repository.get(thread_uuid(thread_id))
         assert isinstance(thread, Thread)
@@ -124,7 +125,9 @@ def test_concurrent_writers_in_one_process_lose_and_repeat_nothing(store: Messag
 
 
 def test_two_writers_on_one_thread_retry_their_conflicts(store: MessageStore, database_url: str) -> None:
-    other = MessageStore.open(database_url)  # another process's writer, with its own cached aggregates
+    other = MessageStore.open(
+        database_url, master_key=TEST_MASTER_KEY
+    )  # another process's writer, with its own cached aggregates
     try:
         thread_id = new_thread(store)
         other.create_message(ALPHA, thread_id, text("warm the other cache")).result(timeout=30)
@@ -176,7 +179,7 @@ def test_a_failure_inside_a_batch_loses_nothing_acknowledged(
 
 def test_a_batch_larger_than_max_batch_is_split(database_url: str) -> None:
     sizes: list[int] = []
-    store = MessageStore.open(database_url, max_batch=8, on_batch=sizes.append)
+    store = MessageStore.open(database_url, max_batch=8, on_batch=sizes.append, master_key=TEST_MASTER_KEY)
     try:
         thread_id = new_thread(store)
         gate, first = held_writer(store, thread_id)

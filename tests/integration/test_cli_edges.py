@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from api.cli.main import cli
 from projections.store import MessageStore
+from tests.support.keys import TEST_MASTER_KEY
 
 WIDE = {"COLUMNS": "200", "TERM": "dumb"}
 
@@ -35,7 +36,7 @@ def test_help_shows_each_default(command: list[str], option: str, default: str) 
 def test_an_unwritable_output_names_the_option(command: str, tmp_path: Path) -> None:
     target = tmp_path / "missing" / "x.jsonl"
     env = {**WIDE, "MSGSTORE_DATA_DIR": str(tmp_path / "data")}
-    MessageStore.open(f"sqlite:///{tmp_path / 'data' / 'msgstore.db'}").close()
+    MessageStore.open(f"sqlite:///{tmp_path / 'data' / 'msgstore.db'}", master_key=TEST_MASTER_KEY).close()
     result = CliRunner().invoke(cli, [command, "-o", str(target)], env=env)
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback

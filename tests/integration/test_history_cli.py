@@ -13,6 +13,7 @@ from api.cli.main import cli
 from domain.ids import key_identifier
 from projections.history.queries import PointInTime
 from projections.store import MessageStore, NewMessage
+from tests.support.keys import TEST_MASTER_KEY
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-cli-alpha")}
 BETA = {"tenant": "beta", "key_id": key_identifier("sk-cli-beta")}
@@ -26,7 +27,7 @@ def text(value: str) -> NewMessage:
 def populated(new_database: Callable[[], str]) -> dict[str, Any]:
     """A store with an edited and deleted message in alpha's thread, and a thread of beta's."""
     url = new_database()
-    store = MessageStore.open(url)
+    store = MessageStore.open(url, master_key=TEST_MASTER_KEY)
     try:
         thread_id = store.create_thread(ALPHA, metadata={"case": "1"}, tool_resources=None, messages=[text("hello")])
         t = thread_id.result(timeout=30).body["id"]

@@ -24,6 +24,7 @@ from projections.runners.rebuild import rebuild, verify
 from projections.store import MessageStore, NewMessage
 from tests.integration.test_history_store import dump
 from tests.support.events import LaterMessageEvent
+from tests.support.keys import TEST_MASTER_KEY
 
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
 IMAGE = {"type": "image_file", "image_file": {"file_id": "file_1", "detail": "auto"}}
@@ -33,7 +34,7 @@ State = dict[str, Any]
 @pytest.fixture
 def fresh(new_database: Callable[[], str]) -> Iterator[MessageStore]:
     """A store on a database of its own, so that whole tables can be compared and measured."""
-    opened = MessageStore.open(new_database())
+    opened = MessageStore.open(new_database(), master_key=TEST_MASTER_KEY)
     yield opened
     opened.close()
 

@@ -22,6 +22,7 @@ from projections.runners.worker import ProjectionWorker
 from projections.storage.positions import read_position
 from projections.store import MessageStore, NewMessage
 from tests.support.events import LaterMessageEvent
+from tests.support.keys import TEST_MASTER_KEY
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
@@ -202,7 +203,7 @@ def test_history_rebuilds_to_the_same_rows_and_backfills_a_store_that_lacked_it(
         tables.drop(curs)
         curs.execute(fresh.database.dialect.q("DELETE FROM projection_positions WHERE projection = %s"), ("history",))
     fresh.close()
-    reopened = MessageStore.open(url)
+    reopened = MessageStore.open(url, master_key=TEST_MASTER_KEY)
     try:
         assert dump(reopened) == before
     finally:
@@ -231,7 +232,7 @@ def test_an_unknown_event_type_is_logged_and_changes_no_state(fresh: MessageStor
 
 def test_writes_into_one_thread_stay_batched_with_the_history_inline(new_database: Callable[[], str]) -> None:
     batches: list[int] = []
-    opened = MessageStore.open(new_database(), on_batch=batches.append)
+    opened = MessageStore.open(new_database(), on_batch=batches.append, master_key=TEST_MASTER_KEY)
     try:
         thread_id = new_thread(opened)
         futures = [opened.create_message(ALPHA, thread_id, text(str(i))) for i in range(4000)]

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from domain.ids import key_identifier
 from projections.store import MessageStore, NewMessage
 from projections.write.command import Idempotency, Outcome
+from tests.support.keys import TEST_MASTER_KEY
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}
@@ -84,7 +85,9 @@ def test_concurrent_duplicates_in_one_process_record_one_message(store: MessageS
 
 
 def test_concurrent_duplicates_from_two_processes_record_one_message(store: MessageStore, database_url: str) -> None:
-    other = MessageStore.open(database_url)  # a second process on the same database, as far as the store knows
+    other = MessageStore.open(
+        database_url, master_key=TEST_MASTER_KEY
+    )  # a second process on the same database, as far as the store knows
     try:
         thread_id = new_thread(store)
         idem = Idempotency("alpha", f"race-{thread_id}", "fp")
@@ -104,7 +107,7 @@ def test_concurrent_duplicates_from_two_processes_record_one_message(store: Mess
 
 
 def test_concurrent_duplicate_deletes_all_answer_the_first_result(store: MessageStore, database_url: str) -> None:
-    other = MessageStore.open(database_url)
+    other = MessageStore.open(database_url, master_key=TEST_MASTER_KEY)
     try:
         thread_id = new_thread(store)
         message_id = store.create_message(ALPHA, thread_id, HELLO).result(timeout=30).body["id"]

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 
 from domain.ids import canonical_thread_id, conversation_id
 from projections.store import MessageStore
+from tests.support.keys import TEST_MASTER_KEY
 from tests.support.transfer import msgstore, saved_message
 
 ITEM: TypeAdapter[ConversationItem] = TypeAdapter(ConversationItem)
@@ -139,7 +140,7 @@ def test_saved_sdk_objects_import_as_the_same_objects(new_database: Callable[[],
     url = new_database()
     result = msgstore(url, "import", str(path), "--tenant", "sdk")
     assert result.exit_code == 0, result.output
-    store = MessageStore.open(url)
+    store = MessageStore.open(url, master_key=TEST_MASTER_KEY)
     try:
         assert Thread.model_validate(store.thread("sdk", thread.id)) == thread
         listed = store.messages("sdk", thread.id, limit=100, order="asc").data

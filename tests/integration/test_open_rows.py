@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.ids import key_identifier
 from projections.store import MessageStore, NewMessage
+from tests.support.keys import TEST_MASTER_KEY
 
 RUNTIME = {"tenant": "alpha", "key_id": key_identifier("sk-runtime")}
 REPLY = NewMessage(role="assistant", content=[], assistant_id="asst_1", status="in_progress")
@@ -18,7 +19,10 @@ def text(index: int, value: str) -> dict[str, Any]:
 
 def test_deltas_from_two_writers_to_one_reply_keep_every_part(new_database: Callable[[], str]) -> None:
     url = new_database()
-    one, two = MessageStore.open(url), MessageStore.open(url)  # two writers, as two processes have
+    one, two = (
+        MessageStore.open(url, master_key=TEST_MASTER_KEY),
+        MessageStore.open(url, master_key=TEST_MASTER_KEY),
+    )  # two writers, as two processes have
     try:
         thread_id = one.create_thread(RUNTIME, metadata={}, tool_resources=None, messages=[]).result(30).body["id"]
         reply = one.create_message(RUNTIME, thread_id, REPLY).result(30).body["id"]

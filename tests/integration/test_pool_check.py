@@ -10,6 +10,7 @@ import pytest
 
 from projections.storage.pool_check import check_quietly
 from projections.store import MessageStore
+from tests.support.keys import TEST_MASTER_KEY
 
 pytestmark = pytest.mark.postgres
 
@@ -45,7 +46,7 @@ def test_the_writer_recovers_from_its_connections_being_terminated(
     postgres_url: str, new_database: Callable[[], str]
 ) -> None:
     url = new_database()  # of its own: every connection to it is terminated
-    store = MessageStore.open(url)
+    store = MessageStore.open(url, master_key=TEST_MASTER_KEY)
     try:
         actor = {"tenant": "pool", "key_id": "key_pool"}
         created = store.create_thread(actor, metadata={}, tool_resources=None, messages=[]).result(30)

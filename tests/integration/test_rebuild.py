@@ -11,6 +11,7 @@ from typing import Any
 from domain.ids import key_identifier
 from projections.runners.rebuild import rebuild_messages_view
 from projections.store import MessageStore, NewMessage
+from tests.support.keys import TEST_MASTER_KEY
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}
@@ -94,7 +95,7 @@ def test_dropped_views_are_rebuilt_and_the_store_keeps_working(fresh: MessageSto
 
 def test_rebuild_while_writes_continue(fresh: MessageStore) -> None:
     thread_id = populate(fresh)[0]
-    writer = MessageStore.open(fresh.database.url)  # another process writing meanwhile
+    writer = MessageStore.open(fresh.database.url, master_key=TEST_MASTER_KEY)  # another process writing meanwhile
     acknowledged: list[str] = []
     stop = threading.Event()
 

@@ -12,6 +12,7 @@ from projections.registry import projection
 from projections.runners.rebuild import rebuild_messages_view, verify
 from projections.storage.stored_events import StoredLog
 from projections.store import MessageStore, NewMessage
+from tests.support.keys import TEST_MASTER_KEY
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 WAVE = 70  # events per wave and per rebuild page: more rows than a page writes one by one
@@ -29,7 +30,7 @@ def delta(value: str) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def logged(new_database: Callable[[], str]) -> Iterator[MessageStore]:
     """Three waves of ``WAVE`` events (a page each when rebuilt), then one event of every other kind."""
-    store = MessageStore.open(new_database())
+    store = MessageStore.open(new_database(), master_key=TEST_MASTER_KEY)
     create = [store.create_thread(ALPHA, metadata={"n": str(i)}, tool_resources=None, messages=[]) for i in range(WAVE)]
     threads = [future.result(30).body["id"] for future in create]
     first = [store.create_message(ALPHA, t, REPLY if i == 0 else text(f"é {i}")) for i, t in enumerate(threads)]

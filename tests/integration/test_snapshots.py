@@ -9,6 +9,7 @@ from domain.thread import Thread
 from projections.store import MessageStore, NewMessage
 from projections.write.aggregates import SNAPSHOT_INTERVAL, SNAPSHOT_SHARE
 from projections.write.command import Command
+from tests.support.keys import TEST_MASTER_KEY
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 HELLO = NewMessage(role="user", content=[{"type": "text", "text": {"value": "hello", "annotations": []}}])
@@ -39,7 +40,7 @@ def grow(store: MessageStore, thread_id: str, messages: int) -> None:
 
 
 def test_a_growing_thread_is_snapshotted_once_per_interval(database_url: str) -> None:
-    store = MessageStore.open(database_url, max_batch=100)
+    store = MessageStore.open(database_url, max_batch=100, master_key=TEST_MASTER_KEY)
     try:
         thread_id = str(store.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result().body["id"])
         grow(store, thread_id, 3_000)  # versions 1 (created), then 101, 201, …, 3001
@@ -56,13 +57,15 @@ def test_a_growing_thread_is_snapshotted_once_per_interval(database_url: str) ->
 
 
 def test_a_cold_load_continues_from_the_latest_snapshot(database_url: str) -> None:
-    first = MessageStore.open(database_url, max_batch=100)
+    first = MessageStore.open(database_url, max_batch=100, master_key=TEST_MASTER_KEY)
     try:
         thread_id = str(first.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result().body["id"])
         grow(first, thread_id, 700)
     finally:
         first.close()
-    second = MessageStore.open(database_url)  # nothing cached: loads the latest snapshot and the events after it
+    second = MessageStore.open(
+        database_url, master_key=TEST_MASTER_KEY
+    )  # nothing cached: loads the latest snapshot and the events after it
     try:
         created = second.create_message(ALPHA, thread_id, HELLO).result(timeout=30)
         assert created.status == 200
@@ -77,7 +80,7 @@ def test_a_cold_load_continues_from_the_latest_snapshot(database_url: str) -> No
 def test_snapshots_are_written_in_the_background_on_postgresql_only(database_url: str, backend: str) -> None:
     # SQLite has one writer at a time: a snapshot thread would queue for the lock the writer holds, and
     # the writer for it (a 5-second stall at 16 clients). There the writer writes its snapshots itself.
-    store = MessageStore.open(database_url, max_batch=100)
+    store = MessageStore.open(database_url, max_batch=100, master_key=TEST_MASTER_KEY)
     try:
         thread_id = str(store.create_thread(ALPHA, metadata={}, tool_resources=None, messages=[]).result().body["id"])
         grow(store, thread_id, 100)

@@ -24,6 +24,7 @@ from projections.runners.worker import ProjectionWorker
 from projections.storage.positions import forget_position, read_position
 from projections.storage.sqlite import SQLiteDatabase
 from projections.store import MessageStore, NewMessage
+from tests.support.keys import TEST_MASTER_KEY
 
 ALPHA = {"tenant": "alpha", "key_id": key_identifier("sk-alpha")}
 BETA = {"tenant": "beta", "key_id": key_identifier("sk-beta")}
@@ -95,7 +96,7 @@ def test_an_inline_projection_that_never_ran_is_backfilled_when_the_store_opens(
     with fresh.database.transaction() as curs:
         curs.execute(f"DELETE FROM {live.messages}")
         forget_position(curs, fresh.database.dialect, "messages")
-    reopened = MessageStore.open(url)
+    reopened = MessageStore.open(url, master_key=TEST_MASTER_KEY)
     try:
         assert position(reopened, "messages") == head(reopened)
         assert verify(reopened.database, reopened.app, projection("messages")) == []

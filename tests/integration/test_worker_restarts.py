@@ -29,6 +29,7 @@ from projections.runners.worker import ProjectionWorker
 from projections.storage.positions import read_position
 from projections.store import MessageStore
 from tests.support import waiting
+from tests.support.keys import TEST_MASTER_KEY
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.threads import write_thread
 
@@ -69,7 +70,7 @@ def events(lines: list[str], name: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def store(private_postgres: PrivatePostgres) -> Iterator[MessageStore]:
     """A store on a database of its own on the private cluster."""
-    opened = MessageStore.open(private_postgres.create_database())
+    opened = MessageStore.open(private_postgres.create_database(), master_key=TEST_MASTER_KEY)
     yield opened
     opened.close()
 

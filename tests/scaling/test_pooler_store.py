@@ -10,6 +10,7 @@ from domain.states import Actor
 from projections.storage.locks import try_lock
 from projections.storage.pooler import TransactionPooler
 from projections.store import MessageStore, NewMessage
+from tests.support.keys import TEST_MASTER_KEY
 from tests.support.pgbouncer import PgBouncer
 from tests.support.private_postgres import PrivatePostgres
 
@@ -36,15 +37,15 @@ def test_a_store_not_told_of_the_pooler_refuses_to_start_naming_the_setting(
     pgbouncer: PgBouncer, private_postgres: PrivatePostgres
 ) -> None:
     with pytest.raises(TransactionPooler, match="MSGSTORE_POOL_MODE=transaction"):
-        MessageStore.open(pooled(pgbouncer, private_postgres))
+        MessageStore.open(pooled(pgbouncer, private_postgres), master_key=TEST_MASTER_KEY)
 
 
 def test_writes_and_reads_through_the_pooler_share_three_server_sessions(
     pgbouncer: PgBouncer, private_postgres: PrivatePostgres
 ) -> None:
     url = pooled(pgbouncer, private_postgres)
-    first = MessageStore.open(url, pool_mode="transaction")
-    second = MessageStore.open(url, pool_mode="transaction")
+    first = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
+    second = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
     try:
         thread_id = new_thread(first)
         # Far more statements than psycopg's prepare threshold, on connections whose sessions are lent around.
@@ -63,8 +64,8 @@ def test_a_commit_in_one_process_wakes_the_other_without_listen(
     pgbouncer: PgBouncer, private_postgres: PrivatePostgres
 ) -> None:
     url = pooled(pgbouncer, private_postgres)
-    writer = MessageStore.open(url, pool_mode="transaction")
-    follower = MessageStore.open(url, pool_mode="transaction")
+    writer = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
+    follower = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
     try:
         follower.follow_other_processes()
         thread_id = new_thread(writer)
@@ -89,7 +90,7 @@ def test_the_worker_lock_is_held_by_one_holder_through_the_pooler(
     pgbouncer: PgBouncer, private_postgres: PrivatePostgres
 ) -> None:
     url = pooled(pgbouncer, private_postgres)
-    store = MessageStore.open(url, pool_mode="transaction")
+    store = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
     try:
         held = try_lock(store.database, "worker")
         assert held is not None and held.alive()

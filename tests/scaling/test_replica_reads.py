@@ -13,6 +13,7 @@ from projections.storage.replicas import ReadCounts
 from projections.store import MessageStore
 from tests.scaling.test_pooler_store import ACTOR, new_thread, text
 from tests.support import waiting
+from tests.support.keys import TEST_MASTER_KEY
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.replica import StreamingReplica
 
@@ -23,8 +24,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 def stores(private_postgres: PrivatePostgres, replica: StreamingReplica) -> Iterator[tuple[MessageStore, MessageStore]]:
     """A writer on the primary, and a reader in another store (another process's) with the replica to read from."""
     url = private_postgres.create_database()
-    writer = MessageStore.open(url)
-    reader = MessageStore.open(url, read_urls=[replica.database(url)])
+    writer = MessageStore.open(url, master_key=TEST_MASTER_KEY)
+    reader = MessageStore.open(url, read_urls=[replica.database(url)], master_key=TEST_MASTER_KEY)
     yield writer, reader
     reader.close()
     writer.close()

@@ -11,6 +11,7 @@ from typer.testing import CliRunner, Result
 
 from api.cli.main import cli
 from projections.store import MessageStore
+from tests.support.keys import TEST_MASTER_KEY
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.transfer import ALPHA, BETA, text
 
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def write(url: str, actor: dict[str, str], threads: int) -> None:
-    store = MessageStore.open(url)
+    store = MessageStore.open(url, master_key=TEST_MASTER_KEY)
     try:
         for _ in range(threads):
             created = store.create_thread(actor, metadata={}, tool_resources=None, messages=[text("hi")])
