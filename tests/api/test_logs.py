@@ -51,7 +51,8 @@ def test_a_server_off_a_terminal_logs_json_lines_its_own_uvicorns_and_the_worker
     events = [line["event"] for line in lines]
     assert "serving" in events and "worker_running" in events and events.count("request") >= 3
     said = [line["message"] for line in lines if line["logger"] == "uvicorn"]
-    assert any(m.startswith("Uvicorn running on") for m in said) and "Application shutdown complete." in said
+    # Startup, not shutdown: a server slow to stop on a busy machine is killed before it says it stopped.
+    assert any(m.startswith("Uvicorn running on") for m in said) and "Application startup complete." in said
     assert len({m for m in said if m.startswith("Started server process")}) == workers  # each process alike
 
 
