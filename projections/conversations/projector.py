@@ -10,8 +10,9 @@ from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.conversations.tables import ITEMS_PROJECTION, ItemsTables
 from projections.crypto.columns import loads, sealed_json
-from projections.crypto.sealing import ITEM_PLAIN
+from projections.crypto.sealing import erased_item
 from projections.storage.batch import Row, RowBatch, Table
+from projections.storage.columns import dumps
 from projections.storage.open_rows import OpenRows
 from projections.storage.row_projector import Fields, Handler, RowProjector
 
@@ -57,10 +58,8 @@ class ItemsProjector(RowProjector):
     def _erased(self, batch: RowBatch, f: Fields, at: int) -> None:
         self._finished(f)
         row = batch.row(self.items, (f["message_id"],))
-        if row is not None:
-            kept = {k: v for k, v in loads(row["body"]).items() if k in ITEM_PLAIN}
-            body = {**kept, "type": row["type"], **({"content": []} if row["type"] == "message" else {})}
-            row["body"] = sealed_json(body, f["message_id"])
+        if row is not None:  # in clear: nothing is left to seal (and the key goes in this transaction)
+            row["body"] = dumps(erased_item(loads(row["body"])))
             row["modified_at"] = at
 
     def _completed(self, batch: RowBatch, f: Fields, at: int) -> None:

@@ -118,6 +118,16 @@ class EventSealer:
         return key
 
 
+def erased_value(value: Any) -> Any:
+    """What a sealed value reads as once its key is erased (an empty value was never sealed: it stays)."""
+    return value if not value else ERASED_VALUES[KINDS.get(type(value), "n")]()
+
+
+def erased_item(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as it reads once its key is erased: its type, role and status, every other field emptied."""
+    return {k: v if k in ITEM_PLAIN else erased_value(v) for k, v in item.items()}
+
+
 def _kind_default(text: str) -> Any:
     return ERASED_VALUES[text.partition(":")[0]]()
 

@@ -53,7 +53,8 @@ def logged(new_database: Callable[[], str]) -> Iterator[MessageStore]:
     store.modify_message(ALPHA, threads[2], messages[2], metadata={"edited": "yes"}).result(30)
     store.delete_message(ALPHA, threads[3], messages[3]).result(30)
     store.modify_thread(ALPHA, threads[4], metadata={"t": "new"}, tool_resources={"code_interpreter": {}}).result(30)
-    odd = NewMessage(role="user", content=[], metadata={"_type_": "not a custom type"})  # decoded by the mapper
+    # Decoded by the mapper: a second "_type_" (the metadata's is sealed when encrypting, the run id's never is).
+    odd = NewMessage(role="user", content=[], metadata={"_type_": "not a custom type"}, run_id="_type_")
     store.create_message(ALPHA, threads[6], odd).result(30)
     item = {"type": "message", "role": "user", "status": "completed", "content": [{"type": "input_text", "text": "i"}]}
     store.add_items(ALPHA, threads[6], [("msg_" + "i" * 24, item)]).result(30)
