@@ -13,7 +13,12 @@ from tests.support.keys import TEST_MASTER_KEY, TEST_MASTER_KEY_TEXT
 
 BACKENDS = ("sqlite", "postgres")
 
-pytest_plugins = ["tests.support.servers", "tests.support.fuzzing", "tests.support.private_postgres"]
+pytest_plugins = [  # each before the plugins that import it
+    "tests.support.private_postgres",
+    "tests.support.topology",
+    "tests.support.servers",
+    "tests.support.fuzzing",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from bench.processes import free_port, launch, stop, wait_ready
+from tests.support.topology import scaled
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
@@ -90,8 +91,10 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartServ
 
 
 @pytest.fixture(scope="session")
-def server(start_server: StartServer, database_url: str) -> Server:
-    """One server per backend, shared by the API tests."""
+def server(start_server: StartServer, database_url: str, request: pytest.FixtureRequest) -> Server:
+    """One server per backend, shared by the API tests (PostgreSQL: the scaled topology if asked, topology.py)."""
+    if scaled() and database_url.startswith("postgres"):
+        return start_server("", env=request.getfixturevalue("scaled_env"), workers=2)
     return start_server(database_url)
 
 
