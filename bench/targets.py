@@ -21,6 +21,9 @@ def thread_targets(report: Report) -> list[Target]:
     r = report.ratio
     found = []
     for kind in ("spread", "hot thread"):
+        one = report.find(f"create {kind}", "store", 1), report.find(f"create {kind}", "baseline", 1)
+        median = quotient(*one, lambda row: row.median_ms)
+        found.append(Target(f"create {kind}, 1 client: store ÷ baseline median latency", median, 1.5, False))
         store, base = report.find(f"create {kind}", "store", 16), report.find(f"create {kind}", "baseline", 16)
         name = f"create {kind}, 16 clients: store ÷ baseline"
         found.append(Target(f"{name} throughput", quotient(store, base, lambda row: row.rate), 1.0, True))
