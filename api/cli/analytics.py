@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from api.cli.stores import fail, moved_away, opened_stores
+from api.cli.stores import SHARD, fail, moved_away, opened_stores
 
 FORMATS = ("table", "csv", "json")
 PADDING = 1  # spaces before each column of the table, beside the one separating it from the previous
@@ -35,6 +35,7 @@ def analytics(
     end: str | None = typer.Option(None, "--to", help="Last UTC day, YYYY-MM-DD."),
     tenant: str | None = typer.Option(None, help="Only this tenant.", show_default="all"),
     output: str = typer.Option("table", "--format", help="table, csv or json."),
+    shard: str | None = SHARD,
 ) -> None:
     """Print daily activity per tenant (from the analytics projection)."""
     from projections.analytics.view import DAILY_FIELDS, daily_for_all, tenants
@@ -48,7 +49,7 @@ def analytics(
     start, end = (first.isoformat() if first else None), (last.isoformat() if last else None)
     rows: list[dict[str, Any]] = []
     known: list[str] = []
-    with opened_stores() as opened:  # one database, or every shard's (a moved tenant counts where it went)
+    with opened_stores(tenant=shard) as opened:  # one database, every shard's (a moved tenant counts where it went)
         for _, store in opened:
             gone = moved_away(store)  # a tenant moved to another shard counts there only
             with store.database.read() as curs:

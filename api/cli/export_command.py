@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 import typer
 
-from api.cli.stores import fail, moved_away, opened_stores
+from api.cli.stores import SHARD, fail, moved_away, opened_stores
 from api.cli.transfer import err, progress, say
 
 if TYPE_CHECKING:
@@ -30,13 +30,14 @@ class ThreadKeptChanging(Exception):
 def export(
     output: Path = typer.Option(None, "--output", "-o", help="Write to this file instead of standard output."),
     tenant: str = typer.Option(None, "--tenant", help="Only this tenant's threads (default: every tenant's)."),
+    shard: str | None = SHARD,
 ) -> None:
     """Write every live thread as JSON Lines: a conversation, its items and its thread's messages (see README)."""
     from projections.messages.inventory import Inventory
 
     started = time.perf_counter()
     threads = items = messages = 0
-    with opened_stores() as opened:  # before the output file: no store, no file
+    with opened_stores(tenant=shard) as opened:  # before the output file: no store, no file
         try:
             sink: IO[bytes] = output.open("wb") if output is not None else sys.stdout.buffer
         except OSError as e:

@@ -119,14 +119,17 @@ def worker(
             thread.join(timeout=0.5)
 
 
-def status(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    shard: str | None = stores.SHARD,
+) -> None:
     """Show each projection's position, lag (events and seconds), state, and the worker's state."""
     from projections.runners.heartbeat import worker_statuses
     from projections.runners.retention import retention_status
     from projections.runners.status import projection_status
 
     reports: dict[str | None, tuple[Any, Any, Any]] = {}
-    with stores.opened_stores() as opened:  # one database, or every shard's
+    with stores.opened_stores(tenant=shard) as opened:  # one database, or every shard's (or the --shard)
         for name, store in opened:
             with store.database.read() as curs:
                 workers = worker_statuses(curs)
@@ -166,20 +169,22 @@ def _print_status(found: Any, workers: Any, retention: Any) -> None:
         )
 
 
-def rebuild(name: str = typer.Argument("messages", help="The projection to rebuild.")) -> None:
+def rebuild(
+    name: str = typer.Argument("messages", help="The projection to rebuild."), shard: str | None = stores.SHARD
+) -> None:
     """Rebuild a projection beside the live one while it keeps serving, then swap it in atomically."""
     from projections.runners.rebuild import rebuild as run_rebuild
 
     target = _projection(name)
-    with stores.opened_stores() as opened:  # one database, or each shard's in turn
-        for shard, store in opened:
+    with stores.opened_stores(tenant=shard) as opened:  # one database, or each shard's in turn (or the --shard)
+        for named, store in opened:
             started = time.monotonic()
             with _progress() as progress:
-                task = progress.add_task(f"Rebuilding {name}{_of(shard)}", total=None)
+                task = progress.add_task(f"Rebuilding {name}{_of(named)}", total=None)
                 count = run_rebuild(store.database, store.app, target, _reporter(progress, task))
             elapsed = max(time.monotonic() - started, 1e-6)
             console.print(
-                f"Rebuilt {name}{_of(shard)} from {count:,} events in {elapsed:.1f} s"
+                f"Rebuilt {name}{_of(named)} from {count:,} events in {elapsed:.1f} s"
                 f" ({count / elapsed:,.0f} events/s)."
             )
 
@@ -187,19 +192,20 @@ def rebuild(name: str = typer.Argument("messages", help="The projection to rebui
 def verify(
     name: str = typer.Argument(..., help="The projection to verify."),
     patience: float = typer.Option(10.0, help="Seconds to wait for a projection behind the log that does not move."),
+    shard: str | None = stores.SHARD,
 ) -> None:
     """Compare a projection with a fresh build from the whole log (exit 1 if they differ or it is behind the log)."""
     from projections.runners.verify import verify_with_head
 
     target = _projection(name)
     failed = False
-    with stores.opened_stores() as opened:  # one database, or each shard's in turn
-        for shard, store in opened:
+    with stores.opened_stores(tenant=shard) as opened:  # one database, or each shard's in turn (or the --shard)
+        for named, store in opened:
             with _progress() as progress:
-                task = progress.add_task(f"Verifying {name}{_of(shard)}", total=None)
+                task = progress.add_task(f"Verifying {name}{_of(named)}", total=None)
                 reporter = _reporter(progress, task)
                 found = verify_with_head(store.database, store.app, target, reporter, patience=patience)
-            failed = not _report_verified(f"{name}{_of(shard)}", found) or failed
+            failed = not _report_verified(f"{name}{_of(named)}", found) or failed
     if failed:
         raise typer.Exit(1)
 

@@ -69,6 +69,14 @@ def announce(url: str) -> None:
     err.print(f"Database: {describe(url)}", style="dim", markup=False, highlight=False, soft_wrap=True)
 
 
+SHARD = typer.Option(
+    None,
+    "--shard",
+    help="With MSGSTORE_SHARDS: only the shard MSGSTORE_SHARDS names for this tenant (or *).",
+    show_default="every shard",
+)
+
+
 def databases(found: Settings, tenant: str | None = None) -> list[tuple[str | None, str, tuple[str, ...]]]:
     """(shard name or None, URL, replicas) of each database a command works on: the one, or every shard's.
 
@@ -76,6 +84,8 @@ def databases(found: Settings, tenant: str | None = None) -> list[tuple[str | No
     """
     shard_map = found.shard_map()
     if shard_map is None:
+        if tenant is not None:
+            fail("--shard needs MSGSTORE_SHARDS: without it there is one database.", 2)
         return [(None, found.resolved_database_url(), tuple(found.read_url_list()))]
     shards = shard_map.shards()
     if tenant is not None:
