@@ -17,6 +17,7 @@ from api.wakeups import ThreadWakeups
 from domain.ids import thread_uuid
 from projections.messages.changes import Change, ThreadChanges, reads_views
 from projections.store import MessageStore
+from projections.tenant_fence import check_placed
 
 TAG = "stream (extension)"
 KEEPALIVE_SECONDS = 15.0
@@ -54,6 +55,8 @@ async def stream_thread(
     every later event exactly once. The stream ends after ``thread.deleted``. Any key of the tenant may follow.
     """
     after = parse_last_event_id(last_event_id)
+    if store.sharded:  # a tenant moved away is followed on its new shard (503 once, and this process learns it)
+        await run_in_threadpool(placed, store, principal.tenant)
     changes = ThreadChanges(store.database, store.app)
     head = await run_in_threadpool(changes.head, principal.tenant, thread_id)
     if after > head:
@@ -69,6 +72,12 @@ async def stream_thread(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+def placed(store: MessageStore, tenant: str) -> None:
+    """Raise ``TenantMoved`` if ``tenant`` has moved away from this shard's store."""
+    with store.database.read() as curs:
+        check_placed(curs, store.database.dialect, (tenant,))
 
 
 def parse_last_event_id(value: str | None) -> int:

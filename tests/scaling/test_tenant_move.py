@@ -45,6 +45,22 @@ def every(http: httpx.Client, path: str) -> list[Any]:
         after = f"&after={page['last_id']}"
 
 
+def first_event(http: httpx.Client, path: str) -> str:
+    """The first event of a stream, as its lines; a 503 (a process learning of the move) is sent again."""
+    for _ in range(5):
+        with http.stream("GET", path) as answer:
+            if answer.status_code == 503:
+                continue
+            assert answer.status_code == 200
+            lines: list[str] = []
+            for line in answer.iter_lines():
+                if not line and lines:
+                    return "\n".join(lines) + "\n"
+                if line:
+                    lines.append(line)
+    raise AssertionError(f"{path}: still 503")
+
+
 def threads_in(url: str, tenant: str) -> set[str]:
     with psycopg.connect(url) as conn:
         rows = conn.execute("SELECT thread_id FROM threads_view WHERE tenant = %s", (tenant,)).fetchall()
@@ -123,6 +139,8 @@ def test_a_tenant_moves_under_load_and_keeps_every_answer(
         # Both processes send gamma to the new shard now; the other tenants stay where they were.
         for _ in range(4):
             get(http, f"/threads/{thread_id}/messages?limit=1")
+        for _ in range(4):  # a stream follows the thread on its new shard, from its first event
+            assert first_event(http, f"/threads/{thread_id}/stream").startswith("id: 1\n")
     with OpenAI(base_url=server.base_url, api_key="sk-test-alpha", max_retries=0) as alpha:
         mine = alpha.beta.threads.create()
     assert threads_in(first, "alpha") == {mine.id}
