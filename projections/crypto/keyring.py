@@ -10,9 +10,9 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -92,6 +92,7 @@ class Keyring:
     ) -> None:
         self.database = database
         self.seals = seals  # False: content written before is read (and erased), new content is written in clear
+        self.thread_events: Callable[[str], list[Any]] | None = None  # set by the application it serves
         self.master = master
         self._masters = {m.key_id: m for m in (*previous, master)}
         self._cache: OrderedDict[str, DataKey] = OrderedDict()

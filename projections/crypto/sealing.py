@@ -161,6 +161,15 @@ class Openers:
                 return key
         return None
 
+    def thread_events(self, thread_id: str) -> list[Any]:
+        """A thread's events, decoded by the first open store that knows them (its erased content empty)."""
+        for ring in list(self._rings):
+            if ring.thread_events is not None:
+                found = ring.thread_events(thread_id)
+                if found:
+                    return found
+        return []
+
     def forget(self, key_ids: list[str]) -> None:
         """Drop erased keys from every open store's memory."""
         for ring in list(self._rings):

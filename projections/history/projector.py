@@ -20,6 +20,7 @@ from domain.states import COMPLETED, INCOMPLETE
 from domain.thread import Thread
 from projections.crypto.sealing import OPENERS
 from projections.history.batch import HistoryBatch
+from projections.history.erasure import derive_again, erased_threads
 from projections.history.state import State, microseconds
 from projections.history.tables import HISTORY_PROJECTION, HistoryTables
 from projections.storage.columns import seconds
@@ -123,6 +124,14 @@ class HistoryProjector:
 
     def apply(self, curs: Cursor, events: Sequence[Any], position: int | None, now: int) -> None:
         """Apply ``events`` and record ``position`` as the last one applied."""
+        self._apply(curs, events)
+        erased = erased_threads(events)
+        if erased:  # an erased thread's rows derived again, as a rebuild would (projections/history/erasure.py)
+            derive_again(curs, self.tables, erased, lambda replayed: self._apply(curs, replayed))
+        if position is not None:
+            record_position(curs, self.tables.dialect, self.name, position, now)
+
+    def _apply(self, curs: Cursor, events: Sequence[Any]) -> None:
         batch = HistoryBatch(self.tables, curs)
         batch.preload(t for e in events if (t := getattr(e, "thread_id", None)) is not None)
         for e in events:
@@ -135,8 +144,6 @@ class HistoryProjector:
                 e.thread_id, e.originator_version, event_type(e), message_id, actor, microseconds(e.timestamp), data
             )
         batch.flush()
-        if position is not None:
-            record_position(curs, self.tables.dialect, self.name, position, now)
 
     @staticmethod
     def _created(batch: HistoryBatch, e: Any) -> dict[str, Any]:

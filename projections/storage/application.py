@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import Transcoder, Transcoding
 
+from domain.ids import thread_uuid
 from projections.crypto.keyring import Keyring
 from projections.crypto.sealing import SEALED_TYPE, EventSealer, Sealed, unseal
 from projections.storage.transcoder import FastJSONTranscoder
@@ -46,6 +47,8 @@ class ThreadsApplication(Application[UUID]):
     def __init__(self, env: Mapping[str, str] | None = None, keyring: Keyring | None = None) -> None:
         self.keyring = keyring
         super().__init__(env=env)
+        if keyring is not None:  # an erased thread's history is derived again from its events
+            keyring.thread_events = lambda thread_id: list(self.events.get(thread_uuid(thread_id)))
 
     def construct_transcoder(self) -> Transcoder:
         keyring = self.keyring
