@@ -11,6 +11,7 @@ import orjson
 
 from projections.crypto.keyring import Keyring
 from projections.crypto.sealing import COLUMN_MARK, OPENERS, seal, sealed_key_id
+from projections.storage.sql import Cursor
 
 # The store whose transaction is being written, where it is known (the writer's): its keys seal the rows.
 # Elsewhere (the worker, a rebuild) the key is looked up in every store this process has open.
@@ -28,6 +29,22 @@ def writing_for(keyring: Keyring | None) -> Iterator[None]:
 
 
 SEALED_FIELDS = ("content", "attachments", "metadata", "tool_resources", "item", "delta")  # of an event's data
+
+
+@contextmanager
+def sealing(curs: Cursor, keyring: Keyring | None) -> Iterator[None]:
+    """A writer's transaction: the data keys its events were sealed under written first, its rows sealed with them."""
+    if keyring is not None:
+        keyring.write_pending(curs)
+    with writing_for(keyring):
+        yield
+
+
+def sealed_answer(body: Any, thread_id: str) -> str | None:
+    """An answer kept for retries, sealed under its message's or item's key (else its thread's); None: in clear."""
+    found = body.get("id") if isinstance(body, dict) else None
+    subject = found if isinstance(found, str) and found.split("_", 1)[0] not in ("thread", "conv") else thread_id
+    return sealed(body, subject)
 
 
 def sealed(value: Any, key_id: str) -> str | None:

@@ -14,7 +14,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import DomainError
 from domain.ids import thread_uuid
 from domain.thread import Thread
-from projections.crypto.columns import sealed_json, writing_for
+from projections.crypto.columns import sealed_answer, sealing
 from projections.crypto.erasure import erase_keys
 from projections.projection import Projector
 from projections.storage.application import ThreadsApplication
@@ -182,12 +182,9 @@ class Writer(CommandQueue):
         def inline(curs: Cursor, ids: Sequence[int]) -> None:
             if self.fence is not None:  # after the events' insert took the table lock that a move's switch takes
                 self.fence(curs, events)
-            keyring = self.app.keyring
-            if keyring is not None:
-                keyring.write_pending(curs)  # the data keys of new content, with the events sealed under them
-            with writing_for(keyring):
+            with sealing(curs, self.app.keyring):  # new content's data keys first; the rows sealed under them
                 self._write_views(curs, ids, commands, events)
-            erase_keys(curs, self.database, keyring, events)  # after the views: they read the content once more
+            erase_keys(curs, self.database, self.app.keyring, events)  # after the views: they read the content
 
         return inline
 
@@ -209,7 +206,7 @@ class Writer(CommandQueue):
                 # look-up found nothing) conflicts, and is answered with that attempt's outcome instead.
                 keep_since = now - int(self.retry_window) if idem.retry else None
                 answer = (idem.tenant, idem.key, idem.fingerprint, status, body, now)
-                stored = sealed_json(body, answer_key(command.thread_id, body)) if self.app.keyring else None
+                stored = sealed_answer(body, command.thread_id)
                 self.database.remember_response(
                     curs, *answer, replace=idem.implicit, keep_since=keep_since, stored=stored
                 )
@@ -270,8 +267,3 @@ class Writer(CommandQueue):
         fingerprint, status, body = recalled
         command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
 
-
-def answer_key(thread_id: str, body: Any) -> str:
-    """The data key an answer kept for retries is sealed with: its message's or item's, else its thread's."""
-    found = body.get("id") if isinstance(body, dict) else None
-    return found if isinstance(found, str) and found.split("_", 1)[0] not in ("thread", "conv") else thread_id
