@@ -34,6 +34,8 @@ def advisory_lock(
     """
     conn = psycopg.connect(conninfo, autocommit=False, application_name=f"msgstore-{name}", **options)
     try:
+        # A server's idle_in_transaction_session_timeout would end the lock's transaction: not this one's.
+        conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         placeholders = ", ".join(["%s"] * len(keys))
         function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
         row = conn.execute(f"SELECT {function}({placeholders})", keys).fetchone()

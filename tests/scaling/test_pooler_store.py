@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import psycopg
 import pytest
 
 from domain.states import Actor
@@ -101,5 +102,23 @@ def test_the_worker_lock_is_held_by_one_holder_through_the_pooler(
         again = try_lock(store.database, "worker")
         assert again is not None
         again.release()
+    finally:
+        store.close()
+
+
+def test_a_lock_outlives_the_servers_idle_in_transaction_timeout(
+    pgbouncer: PgBouncer, private_postgres: PrivatePostgres
+) -> None:
+    url = pooled(pgbouncer, private_postgres)
+    with psycopg.connect(private_postgres.url, autocommit=True) as admin:
+        admin.execute(f"ALTER DATABASE {url.rsplit('/', 1)[1]} SET idle_in_transaction_session_timeout = '200ms'")
+    store = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
+    try:
+        held = try_lock(store.database, "worker")
+        assert held is not None
+        with psycopg.connect(private_postgres.url, autocommit=True) as admin:  # let 200 ms pass, idle
+            admin.execute("SELECT pg_sleep(0.5)")
+        assert held.alive() and try_lock(store.database, "worker") is None
+        held.release()
     finally:
         store.close()
