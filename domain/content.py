@@ -11,6 +11,21 @@ APPENDABLE = {"text": "value", "refusal": None}
 """Block types a delta may extend, and where their text lives (None: the block's own field)."""
 
 
+def text_characters(content: Any) -> int:
+    """Characters of the text parts of message content (or of a delta's parts): its size, even once erased."""
+    size = getattr(content, "text_characters", None)  # erased content remembers it (projections/crypto/sealing.py)
+    if isinstance(size, int):
+        return size
+    total = 0
+    for part in content or ():
+        if isinstance(part, dict) and part.get("type") == "text":
+            text = part.get("text")
+            value = text.get("value") if isinstance(text, dict) else text
+            if isinstance(value, str):
+                total += len(value)
+    return total
+
+
 def block_types(content: list[dict[str, Any]]) -> list[str]:
     """Return the type of each content block, in order."""
     return [str(block["type"]) for block in content]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, ClassVar
 
+from domain.content import text_characters
 from domain.thread import Thread
 from projections.storage.batch import RowBatch, Table
 from projections.storage.columns import seconds
@@ -66,18 +67,6 @@ class AnalyticsTables(Generation):
             f" created_at {big}, deleted_at {big}, messages_created {big} NOT NULL DEFAULT 0,"
             f" messages_deleted {big} NOT NULL DEFAULT 0, first_activity {big}, last_activity {big})",
         ]
-
-
-def text_characters(content: Sequence[Any]) -> int:
-    """Characters of the text parts of message content (or of a delta's parts)."""
-    total = 0
-    for part in content or ():
-        if isinstance(part, dict) and part.get("type") == "text":
-            text = part.get("text")
-            value = text.get("value") if isinstance(text, dict) else text
-            if isinstance(value, str):
-                total += len(value)
-    return total
 
 
 class AnalyticsProjector:

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from domain.content import text_characters
 from domain.errors import InvalidTransition
 from projections.crypto.keyring import DataKey, InvalidTag, Keyring
 
@@ -33,9 +34,17 @@ class Sealed:
         self.text = text
 
 
-def seal(key: DataKey, value: Any) -> str:
-    """``value`` as JSON, encrypted under ``key``; the kind of value stays readable (what it reads as once erased)."""
-    kind = KINDS.get(type(value), "n")
+class ErasedContent(list[Any]):
+    """Erased message content: empty, remembering only its size (the characters of its text, kept in clear)."""
+
+    def __init__(self, text_characters: int) -> None:
+        super().__init__()
+        self.text_characters = text_characters
+
+
+def seal(key: DataKey, value: Any, size: int | None = None) -> str:
+    """``value`` as JSON, encrypted under ``key``; its kind (what it reads as once erased) and ``size`` stay clear."""
+    kind = KINDS.get(type(value), "n") + ("" if size is None else str(size))
     return f"{kind}:{key.key_id}:{key.seal(orjson.dumps(value))}"
 
 
@@ -45,7 +54,7 @@ def unseal(text: str, find: Callable[[str], DataKey | None]) -> Any:
     key_id, _, body = rest.rpartition(":")
     key = find(key_id)
     if key is None:
-        return ERASED_VALUES[kind]()
+        return ErasedContent(int(kind[1:])) if len(kind) > 1 else ERASED_VALUES[kind]()
     return orjson.loads(key.open(body))
 
 
@@ -99,7 +108,8 @@ class EventSealer:
         sealed = dict(state)
         for f in fields:
             if sealed.get(f):  # an empty value ([], {}, "") says nothing: left as it is
-                sealed[f] = Sealed(seal(key, sealed[f]))
+                size = text_characters(sealed[f]) if f == "content" else None  # what analytics count, erased or not
+                sealed[f] = Sealed(seal(key, sealed[f], size))
         if isinstance(item, dict):
             sealed["item"] = {k: v if k in ITEM_PLAIN or not v else Sealed(seal(key, v)) for k, v in item.items()}
         return sealed
@@ -129,7 +139,7 @@ def erased_item(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _kind_default(text: str) -> Any:
-    return ERASED_VALUES[text.partition(":")[0]]()
+    return ERASED_VALUES[text[0]]()
 
 
 class Openers:
