@@ -14,7 +14,7 @@ from api.console import install_console
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.fastpath import FastPath, route_templates
-from api.metrics import RequestMetrics
+from api.metrics import RequestMetrics, watch_view_reads
 from api.middleware import AnswerFailures, Authenticate, ConversationPaths, LimitBody, RequestLog
 from api.openapi.document import install_openapi
 from api.request_text import check_request_text
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 if reads is not None:  # PostgreSQL: the hottest reads on this event loop, not in threads
                     await reads.open()
                     opened.async_reads = reads
+                watch_view_reads(opened)  # msgstore_view_reads{served_by}: where replicas are read
                 # The asynchronous projections' worker; with several processes one works, the others stand by.
                 if settings.worker:
                     stops.append(start_in_process_worker(opened, settings))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,11 @@ CONNECTIONS_CLOSED = Counter(
     "Connections closed before a request reached the app: head too slow or too large, or over the limit.",
     ["reason"],
 )
+VIEW_READS = Counter(
+    "msgstore_view_reads",
+    "Reads of the live views of a store with read replicas, by the server that answered: replica or primary.",
+    ["served_by"],
+)
 RATE = Gauge(
     "msgstore_projection_events_per_second",
     "Events per second the active worker applied over the last minute.",
@@ -64,6 +69,18 @@ def observe_batch(events: int) -> None:
     WRITE_BATCH.observe(events)
 
 
+def observe_view_read(replica: bool) -> None:
+    """Count a read of the live views of a store with replicas, by the server that answered it."""
+    VIEW_READS.labels("replica" if replica else "primary").inc()
+
+
+def watch_view_reads(store: MessageStore) -> None:
+    """Count the store's live-view reads by who answered them, if it reads replicas (sync and on the event loop)."""
+    for replicas in (getattr(store.database, "replicas", None), getattr(store.async_reads, "replicas", None)):
+        if replicas is not None:
+            replicas.counts.observer = observe_view_read
+
+
 def observe_applied(projection: str, events: int, rate: float) -> None:
     """Count a batch the worker applied, and its current rate."""
     APPLIED.labels(projection).inc(events)
@@ -71,37 +88,47 @@ def observe_applied(projection: str, events: int, rate: float) -> None:
 
 
 class ProjectionCollector(Collector):
-    """Reads each projection's position and lag from the database whenever metrics are scraped."""
+    """Reads each projection's position and lag from the database whenever metrics are scraped.
 
-    def __init__(self, store: MessageStore) -> None:
+    With shards, every store's, labelled with its shard (``shard``: the tenants the map names for it).
+    """
+
+    def __init__(self, store: MessageStore, shards: Sequence[tuple[str, MessageStore]] = ()) -> None:
         self.store = store
+        self.shards = shards
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        statuses = projection_status(self.store.database, self.store.app)
-        head = GaugeMetricFamily("msgstore_event_log_head", "Position of the last event recorded.")
-        head.add_metric([], statuses[0].head if statuses else 0)
-        yield head
+        stores: Sequence[tuple[str | None, MessageStore]] = self.shards or [(None, self.store)]
+        label = ["shard"] if self.shards else []
+        head = GaugeMetricFamily("msgstore_event_log_head", "Position of the last event recorded.", labels=label)
         families = {
             "position": GaugeMetricFamily(
-                "msgstore_projection_position", "Last event position applied.", labels=["projection", "mode"]
+                "msgstore_projection_position", "Last event position applied.", labels=["projection", "mode", *label]
             ),
             "lag_events": GaugeMetricFamily(
-                "msgstore_projection_lag_events", "Events recorded but not applied yet.", labels=["projection", "mode"]
+                "msgstore_projection_lag_events",
+                "Events recorded but not applied yet.",
+                labels=["projection", "mode", *label],
             ),
             "lag_seconds": GaugeMetricFamily(
                 "msgstore_projection_lag_seconds",
                 "Age of the oldest event not applied yet.",
-                labels=["projection", "mode"],
+                labels=["projection", "mode", *label],
             ),
         }
-        for s in statuses:
-            for attribute, family in families.items():
-                family.add_metric([s.name, s.mode], float(getattr(s, attribute)))
+        for shard, store in stores:
+            statuses = projection_status(store.database, store.app)
+            named = [] if shard is None else [shard]
+            head.add_metric(named, statuses[0].head if statuses else 0)
+            for s in statuses:
+                for attribute, family in families.items():
+                    family.add_metric([s.name, s.mode, *named], float(getattr(s, attribute)))
+        yield head
         yield from families.values()
         yield from retention_metrics(self.store)
 
 
-def render(store: MessageStore) -> bytes:
+def render(store: MessageStore, shards: Sequence[tuple[str, MessageStore]] = ()) -> bytes:
     """The metrics of this process (or of all server processes) and of the projections, in text format."""
     if os.environ.get(MULTIPROCESS_ENV):
         base = CollectorRegistry()
@@ -109,7 +136,7 @@ def render(store: MessageStore) -> bytes:
     else:
         base = REGISTRY
     projections = CollectorRegistry(auto_describe=False)
-    projections.register(ProjectionCollector(store))
+    projections.register(ProjectionCollector(store, shards))
     try:
         extra = generate_latest(projections)
     except Exception:  # the database is down: the process metrics still answer

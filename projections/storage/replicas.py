@@ -14,7 +14,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -47,6 +47,7 @@ class ReadCounts:
         self._lock = threading.Lock()
         self.replica = 0
         self.primary = 0
+        self.observer: Callable[[bool], None] | None = None  # told of each read too (the API's metrics)
 
     def count(self, replica: bool) -> None:
         with self._lock:
@@ -54,6 +55,8 @@ class ReadCounts:
                 self.replica += 1
             else:
                 self.primary += 1
+        if self.observer is not None:
+            self.observer(replica)
 
 
 class Unreachable:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+import httpx
 import pytest
 from openai import OpenAI
 
+from tests.support import waiting
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.replica import StreamingReplica
-from tests.support.servers import StartServer
+from tests.support.servers import Server, StartServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -34,3 +38,16 @@ def test_reads_through_either_process_see_every_acknowledged_write(
             assert client.beta.threads.retrieve(thread.id).id == thread.id
         finally:
             replica.resume()
+
+    def replica_answers() -> bool:  # once it has replayed everything, a read is the replica's
+        with OpenAI(base_url=server.base_url, api_key="sk-test-alpha", max_retries=0) as client:
+            client.beta.threads.messages.list(thread.id, limit=1)
+        served = re.search(r'msgstore_view_reads_total\{served_by="replica"\} (\d+)', metrics(server))
+        return served is not None and int(served.group(1)) > 0
+
+    waiting.seconds_until(replica_answers, "a read is answered by the caught-up replica")
+    assert re.search(r'msgstore_view_reads_total\{served_by="primary"\} [1-9]', metrics(server))
+
+
+def metrics(server: Server) -> str:
+    return httpx.get(server.root + "/metrics", timeout=30).text

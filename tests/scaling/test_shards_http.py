@@ -54,6 +54,9 @@ def test_each_tenant_writes_and_reads_its_own_shard_only(
 
     waiting.seconds_until(both_workers_caught_up, "each shard's worker applies its own events")
     assert set(httpx.get(server.root + "/readyz", timeout=30).json()["shards"]) == {"alpha", "*"}
+    scraped = httpx.get(server.root + "/metrics", timeout=30).text  # every shard's projections, labelled
+    assert 'msgstore_event_log_head{shard="alpha"} 12.0' in scraped
+    assert 'msgstore_projection_lag_events{mode="async",projection="analytics",shard="*"} 0.0' in scraped
 
 
 def test_a_key_whose_tenant_is_in_no_shard_stops_the_start(
