@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware, RequestObserver
+from api.asgi import Outcome as Outcome  # noqa: PLC0414 - re-exported: api/metrics.py imports it from here
 from api.auth import KeyRing, mask
 from api.errors import SENT_THREAD_ID, APIError, error_response, from_exception
 from domain.ids import CONVERSATION_PREFIX, canonical_thread_id
@@ -21,54 +22,10 @@ _ids = random.Random()  # noqa: S311 - request ids label, they protect nothing; 
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json")
 
 
-class Outcome:
-    """What became of one request: the status answered, or 499 when the client hung up before an answer.
-
-    The app sees the client's ``http.disconnect`` only through ``receive``: a body cut short, or a
-    stream whose reader left. An answer begun after the hang-up reached nobody.
-    """
-
-    CLIENT_CLOSED = 499  # nginx's "client closed request"
-
-    def __init__(self, receive: Receive, send: Send) -> None:
-        self._receive = receive
-        self._send = send
-        self.status = 500
-        self.answered = False  # a response began while the client was still there
-        self.completed = False
-        self.client_disconnected = False  # the client hung up before the response was complete
-
-    async def receive(self) -> Message:
-        message = await self._receive()
-        if message["type"] == "http.disconnect" and not self.completed:
-            self.client_disconnected = True
-        return message
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-            self.answered = not self.client_disconnected
-        elif message["type"] == "http.response.body" and not message.get("more_body", False):
-            self.completed = True
-        await self._send(message)
-
-    @property
-    def recorded_status(self) -> int:
-        """The status to log and count: the one answered, or 499 if no answer began before the hang-up."""
-        return self.status if self.answered or not self.client_disconnected else self.CLIENT_CLOSED
-
-
-class RequestLog:
+class RequestLog(RequestObserver):
     """Logs method, route, status, duration and tenant of every request; never keys or content."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
+    def sender(self, scope: Scope, send: Send) -> Send:
         # A label to find a request by, not a secret: no system call for random bytes per request.
         request_id = f"req_{_ids.getrandbits(96):024x}"
         scope.setdefault("state", {})["request_id"] = request_id
@@ -79,43 +36,31 @@ class RequestLog:
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
-        outcome = Outcome(receive, send_with_id)
-        try:
-            await self.app(scope, outcome.receive, outcome.send)
-        finally:
-            route = scope.get("route")
-            state = scope.get("state", {})
-            principal = state.get("principal")
-            access_log.info(
-                orjson.dumps(
-                    {
-                        "event": "request",
-                        "method": scope["method"],
-                        "route": getattr(route, "path", None) or "unmatched",
-                        "status": outcome.recorded_status,
-                        "client_disconnected": outcome.client_disconnected,
-                        "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-                        "tenant": getattr(principal, "tenant", None),
-                        "request_id": request_id,
-                    }
-                ).decode()
-            )
+        return send_with_id
+
+    def record(self, scope: Scope, outcome: Outcome, seconds: float) -> None:
+        state = scope.get("state", {})
+        entry = {
+            "event": "request",
+            "method": scope["method"],
+            "route": getattr(scope.get("route"), "path", None) or "unmatched",
+            "status": outcome.recorded_status,
+            "client_disconnected": outcome.client_disconnected,
+            "duration_ms": round(seconds * 1000, 2),
+            "tenant": getattr(state.get("principal"), "tenant", None),
+            "request_id": state["request_id"],
+        }
+        access_log.info(orjson.dumps(entry).decode())
 
 
-class AnswerFailures:
+class AnswerFailures(HttpMiddleware):
     """Answers an exception no handler took with the OpenAI 500 body, as an ordinary response.
 
     Starlette's last-resort handler re-raises after answering, and uvicorn then closes the
     connection: a keep-alive client would see its next request reset.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watch(message: Message) -> None:
@@ -152,17 +97,17 @@ class ConversationPaths:
         await self.app(scope, receive, send)
 
 
-class Authenticate:
+class Authenticate(HttpMiddleware):
     """Answers 401 to any /v1 request without a known ``Authorization: Bearer`` key, before anything else."""
 
     def __init__(self, app: ASGIApp, keys: KeyRing) -> None:
-        self.app = app
+        super().__init__(app)
         self.keys = keys
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1"):
-            await self.app(scope, receive, send)
-            return
+    def passes(self, scope: Scope) -> bool:
+        return not scope["path"].startswith("/v1")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         header = _header(scope, b"authorization")
         key = header[7:].strip() if header and header[:7].lower() == "bearer " else ""
         principal = self.keys.lookup(key) if key else None
@@ -181,17 +126,17 @@ class Authenticate:
         await self.app(scope, receive, send)
 
 
-class LimitBody:
+class LimitBody(HttpMiddleware):
     """Answers 413 to a request body larger than the limit; reads the body once, up front."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
+    def passes(self, scope: Scope) -> bool:
+        return scope["method"] in ("GET", "HEAD", "OPTIONS")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = _header(scope, b"content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(scope, receive, send, int(declared))
