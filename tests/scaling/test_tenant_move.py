@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 from api.cli.main import cli
 from tests.support import waiting
+from tests.support.pgbouncer import PgBouncer
 from tests.support.private_postgres import PrivatePostgres
+from tests.support.replica import StreamingReplica
 from tests.support.servers import KEYS, Server, StartServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -97,14 +99,35 @@ class Writing:
         self.thread.join(120)
 
 
-def test_a_tenant_moves_under_load_and_keeps_every_answer(
-    private_postgres: PrivatePostgres, start_server: StartServer, tmp_path: Path
-) -> None:
+@pytest.fixture(params=["direct", "pooled, replicas"])
+def topology(request: pytest.FixtureRequest, private_postgres: PrivatePostgres) -> Iterator[dict[str, str]]:
+    """Two shard databases and the settings that reach them: directly, or through PgBouncer in transaction mode
+    with each shard read from a streaming replica."""
     first, second = private_postgres.create_database(), private_postgres.create_database()
-    env = {
-        "MSGSTORE_SHARDS": f"alpha={first},gamma={first},*={second}",
-        "MSGSTORE_API_KEYS": ",".join(f"{k}:{v}" for k, v in {**KEYS, "sk-test-gamma": "gamma"}.items()),
-    }
+    keys = ",".join(f"{k}:{v}" for k, v in {**KEYS, "sk-test-gamma": "gamma"}.items())
+    if request.param == "direct":
+        yield {"first": first, "second": second, "MSGSTORE_API_KEYS": keys}
+        return
+    replica: StreamingReplica = request.getfixturevalue("replica")
+    pooler = PgBouncer(private_postgres, pool_size=8)
+    try:
+        yield {
+            "first": first,
+            "second": second,
+            "MSGSTORE_API_KEYS": keys,
+            "pooled_first": pooler.url(first),
+            "pooled_second": pooler.url(second),
+            "MSGSTORE_READ_URLS": f"alpha={replica.database(first)},*={replica.database(second)}",
+            "MSGSTORE_POOL_MODE": "transaction",
+        }
+    finally:
+        pooler.stop()
+
+
+def test_a_tenant_moves_under_load_and_keeps_every_answer(topology: dict[str, str], start_server: StartServer) -> None:
+    first, second = topology.pop("first"), topology.pop("second")
+    a, b = topology.pop("pooled_first", first), topology.pop("pooled_second", second)
+    env = {"MSGSTORE_SHARDS": f"alpha={a},gamma={a},*={b}", **topology}
     server = start_server("", env=env, workers=2)
     with httpx.Client(base_url=server.base_url, headers=GAMMA, timeout=30) as http:
         thread_id = http.post("/threads", json={"messages": [{"role": "user", "content": "before"}]}).json()["id"]
