@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.analytics.projector import COUNTERS, AnalyticsTables
-from projections.storage.sql import Cursor, Dialect
+from projections.storage.sql import Cursor, Dialect, and_where
 
 DAILY_FIELDS = ("day", *COUNTERS, "active_threads")
 
@@ -22,12 +22,7 @@ class AnalyticsView:
         """Return the tenant's days from ``start`` to ``end`` (ISO dates, both included), oldest first."""
         sql = f"SELECT {', '.join(DAILY_FIELDS)} FROM {self.tables.daily} WHERE tenant = %s"
         params: list[Any] = [tenant]
-        if start is not None:
-            sql += " AND day >= %s"
-            params.append(start)
-        if end is not None:
-            sql += " AND day <= %s"
-            params.append(end)
+        sql = and_where(sql, params, ("day >= %s", start), ("day <= %s", end))
         curs.execute(self.tables.dialect.q(sql + " ORDER BY day"), params)
         return [{f: (row[f] if f == "day" else int(row[f])) for f in DAILY_FIELDS} for row in curs.fetchall()]
 
@@ -39,10 +34,7 @@ def daily_for_all(
     tables = AnalyticsTables(dialect)
     sql = f"SELECT tenant, {', '.join(DAILY_FIELDS)} FROM {tables.daily} WHERE 1 = 1"
     params: list[Any] = []
-    for condition, value in (("tenant = %s", tenant), ("day >= %s", start), ("day <= %s", end)):
-        if value is not None:
-            sql += f" AND {condition}"
-            params.append(value)
+    sql = and_where(sql, params, ("tenant = %s", tenant), ("day >= %s", start), ("day <= %s", end))
     curs.execute(dialect.q(sql + " ORDER BY tenant, day"), params)
     return [
         {"tenant": row["tenant"], **{f: (row[f] if f == "day" else int(row[f])) for f in DAILY_FIELDS}}

@@ -11,7 +11,7 @@ from projections.history.state import MESSAGE_FIELDS
 from projections.history.tables import HistoryTables
 from projections.messages.view import render_message, render_thread
 from projections.pages import Page, PageQuery, UnknownCursor, Window, keyset, value
-from projections.storage.sql import Cursor
+from projections.storage.sql import Cursor, and_where
 
 _M = ", ".join(f"m.{f} AS {f}" for f in MESSAGE_FIELDS if f not in ("message_id", "thread_id"))
 _E = "e.thread_id AS thread_id, e.version AS version, e.type AS type, e.message_id AS message_id,"
@@ -102,9 +102,7 @@ class HistoryView:
             params.append(seq_high)
         sql += " AND valid_from <= %s AND (valid_to IS NULL OR valid_to > %s) AND deleted = 0"
         params += [version, version]
-        if run_id is not None:
-            sql += " AND run_id = %s"
-            params.append(run_id)
+        sql = and_where(sql, params, ("run_id = %s", run_id))
         query = self._keyset(sql, params, "seq", render_message, window, after_seq, before_seq)
         return self._page(curs, query, "valid_from")
 
@@ -120,12 +118,7 @@ class HistoryView:
         """A keyset page of a thread's events, by version."""
         sql = f"SELECT {_E}, {_M}{self.from_events} WHERE e.thread_id = %s"
         params: list[Any] = [thread_id]
-        if message_id is not None:
-            sql += " AND e.message_id = %s"
-            params.append(message_id)
-        if type is not None:
-            sql += " AND e.type = %s"
-            params.append(type)
+        sql = and_where(sql, params, ("e.message_id = %s", message_id), ("e.type = %s", type))
         bounds = self._versions(curs, thread_id, window)
         query = self._keyset(sql, params, "e.version", render_event, window, *bounds)
         return self._page(curs, query, "version", renders_message)
@@ -197,13 +190,7 @@ class HistoryView:
     @staticmethod
     def _export_filter(sql: str, tenant: str | None, since_us: int | None) -> tuple[str, list[Any]]:
         params: list[Any] = []
-        if tenant is not None:
-            sql += " AND e.tenant = %s"
-            params.append(tenant)
-        if since_us is not None:
-            sql += " AND e.recorded_us >= %s"
-            params.append(since_us)
-        return sql, params
+        return and_where(sql, params, ("e.tenant = %s", tenant), ("e.recorded_us >= %s", since_us)), params
 
     def _page(self, curs: Cursor, query: PageQuery, at: str, needed: Callable[[Any], bool] | None = None) -> Page:
         """Run a page query and render its rows, their contents expanded (see ``contents.py``)."""

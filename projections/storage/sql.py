@@ -32,3 +32,12 @@ class Dialect:
 
 SQLITE = Dialect(name="sqlite", bigint="INTEGER", json_type="TEXT", renames_indexes=False, single_writer=True)
 POSTGRES = Dialect(name="postgres", bigint="BIGINT", json_type="TEXT", renames_indexes=True, single_writer=False)
+
+
+def and_where(sql: str, params: list[Any], *conditions: tuple[str, Any]) -> str:
+    """``sql`` with `` AND condition`` for each condition whose value is not None, that value added to ``params``."""
+    for condition, value in conditions:
+        if value is not None:
+            sql += f" AND {condition}"
+            params.append(value)
+    return sql
