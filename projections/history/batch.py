@@ -32,6 +32,11 @@ class _Thread:
     state: State | None = None
     loaded: bool = False
 
+    @classmethod
+    def standing(cls, row: Any) -> _Thread:
+        """Where a thread stands from its latest event row (none: a thread the history has not seen)."""
+        return cls(None, 0) if row is None else cls(row["tenant"], int(row["seq_high"]))
+
 
 class HistoryBatch:
     """Collects the rows of one ``apply`` and writes them with one ``executemany`` per table.
@@ -45,6 +50,11 @@ class HistoryBatch:
         self.curs = curs
         q = tables.dialect.q
         self._q = q
+        # One index probe for a thread's latest event (a join on max(version) would read every event of a long thread).
+        self._latest = (
+            f"SELECT thread_id, tenant, seq_high FROM {tables.events}"
+            " WHERE thread_id = %s ORDER BY version DESC LIMIT 1"
+        )
         self._threads: dict[str, _Thread] = {}
         self.messages = MessageRows(tables, curs)
         self._events: list[dict[str, Any]] = []
@@ -88,33 +98,17 @@ class HistoryBatch:
         unknown = [t for t in dict.fromkeys(thread_ids) if t not in self._threads]
         for start in range(0, len(unknown), PRELOAD_CHUNK):
             chunk = unknown[start : start + PRELOAD_CHUNK]
-            # One index probe per thread for its latest event (a join on max(version) would read every
-            # event of a long thread).
-            latest = (
-                f"SELECT * FROM (SELECT thread_id, tenant, seq_high FROM {self.tables.events}"
-                " WHERE thread_id = %s ORDER BY version DESC LIMIT 1) AS latest_{}"
-            )
-            self.curs.execute(self._q(" UNION ALL ".join(latest.format(i) for i in range(len(chunk)))), chunk)
+            latest = (f"SELECT * FROM ({self._latest}) AS latest_{i}" for i in range(len(chunk)))
+            self.curs.execute(self._q(" UNION ALL ".join(latest)), chunk)
             found = {row["thread_id"]: row for row in self.curs.fetchall()}
             for thread_id in chunk:
-                row = found.get(thread_id)
-                self._threads[thread_id] = (
-                    _Thread(None, 0) if row is None else _Thread(row["tenant"], int(row["seq_high"]))
-                )
+                self._threads[thread_id] = _Thread.standing(found.get(thread_id))
 
     def _thread(self, thread_id: str) -> _Thread:
         track = self._threads.get(thread_id)
         if track is None:
-            self.curs.execute(
-                self._q(
-                    f"SELECT tenant, seq_high FROM {self.tables.events} WHERE thread_id = %s"
-                    " ORDER BY version DESC LIMIT 1"
-                ),
-                (thread_id,),
-            )
-            row = self.curs.fetchone()
-            track = _Thread(None, 0) if row is None else _Thread(row["tenant"], int(row["seq_high"]))
-            self._threads[thread_id] = track
+            self.curs.execute(self._q(self._latest), (thread_id,))
+            track = self._threads[thread_id] = _Thread.standing(self.curs.fetchone())
         return track
 
     # --- changes -----------------------------------------------------------------

@@ -39,6 +39,10 @@ class MessageRows:
         self.tables = tables
         self.curs = curs
         self._q = tables.dialect.q
+        self._open_row = self._q(  # the open row, in one probe
+            f"SELECT valid_from, deleted, {', '.join(MESSAGE_FIELDS)} FROM {tables.messages}"
+            " WHERE message_id = %s ORDER BY valid_from DESC LIMIT 1"
+        )
         self.contents = StoredContents(tables, curs)
         self._open: dict[str, _Open] = {}
         self._rows: list[dict[str, Any]] = []
@@ -99,13 +103,7 @@ class MessageRows:
     def _latest(self, message_id: str) -> _Open:
         found = self._open.get(message_id)
         if found is None:
-            self.curs.execute(
-                self._q(
-                    f"SELECT valid_from, deleted, {', '.join(MESSAGE_FIELDS)} FROM {self.tables.messages}"
-                    " WHERE message_id = %s ORDER BY valid_from DESC LIMIT 1"  # the open row, in one probe
-                ),
-                (message_id,),
-            )
+            self.curs.execute(self._open_row, (message_id,))
             row = self.curs.fetchone()
             if row is None:
                 found = _Open(None, None)
