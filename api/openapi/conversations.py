@@ -7,7 +7,7 @@ from typing import Any
 from api.conversations.items import ITEM_TYPE_NAMES, MAX_ITEMS
 from api.conversations.messages import INPUT_PARTS, OUTPUT_PARTS, ROLES, STATUSES
 from api.openapi.input_items import INPUT_ITEM_FORMS
-from api.openapi.objects import NULLABLE_STR, object_schema
+from api.openapi.objects import list_of, object_schema, ref
 from api.schemas import MAX_METADATA_KEY, MAX_METADATA_PAIRS, MAX_METADATA_VALUE
 
 CONVERSATION = "/v1/conversations/{conversation_id}"
@@ -55,7 +55,7 @@ INPUT_ITEM = {
     " can hold as sent: an integer beyond 64 bits, arrays and objects nested too deeply.",
     "anyOf": INPUT_ITEM_FORMS,
 }
-INPUT_ITEMS = {"type": "array", "maxItems": MAX_ITEMS, "items": {"$ref": "#/components/schemas/InputItem"}}
+INPUT_ITEMS = {"type": "array", "maxItems": MAX_ITEMS, "items": ref("InputItem")}
 
 CONVERSATION_OBJECTS: dict[str, dict[str, Any]] = {
     "Conversation": object_schema(
@@ -75,18 +75,9 @@ CONVERSATION_OBJECTS: dict[str, dict[str, Any]] = {
     "OtherItem": OTHER_ITEM,
     "ConversationItem": {
         "title": "ConversationItem",
-        "anyOf": [{"$ref": "#/components/schemas/MessageItem"}, {"$ref": "#/components/schemas/OtherItem"}],
+        "anyOf": [ref("MessageItem"), ref("OtherItem")],
     },
-    "ConversationItemList": object_schema(
-        "ConversationItemList",
-        {
-            "object": {"const": "list"},
-            "data": {"type": "array", "items": {"$ref": "#/components/schemas/ConversationItem"}},
-            "first_id": NULLABLE_STR,
-            "last_id": NULLABLE_STR,
-            "has_more": {"type": "boolean"},
-        },
-    ),
+    "ConversationItemList": list_of("ConversationItemList", "ConversationItem"),
     "InputItem": INPUT_ITEM,
     "ConversationCreate": {
         "title": "ConversationCreate",
@@ -133,5 +124,4 @@ def request_body(path: str, method: str) -> dict[str, Any] | None:
     name = REQUEST_BODIES.get((path, method))
     if name is None:
         return None
-    schema = {"$ref": f"#/components/schemas/{name}"}
-    return {"required": name != "ConversationCreate", "content": {"application/json": {"schema": schema}}}
+    return {"required": name != "ConversationCreate", "content": {"application/json": {"schema": ref(name)}}}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from api.conversations.items import ITEM_TYPE_NAMES
-from api.openapi.objects import NULLABLE_STR, object_schema
+from api.openapi.objects import NULLABLE_STR, list_of, object_schema, ref
 from api.schemas import MAX_TEXT
+from projections.analytics.projector import COUNTERS
 
 INT = {"type": "integer"}
 TIMESTAMP = {"type": "string", "description": "RFC 3339, UTC, microseconds: 2024-05-01T12:00:00.000000Z."}
@@ -17,30 +18,8 @@ ACTOR = {
     "required": ["tenant", "key_id"],
     "properties": {"tenant": {"type": "string"}, "key_id": {"type": "string"}},
 }
-DAILY_COUNTS = (
-    "messages_created",
-    "user_messages_created",
-    "assistant_messages_created",
-    "messages_modified",
-    "messages_deleted",
-    "threads_created",
-    "threads_deleted",
-    "text_characters",
-    "active_threads",
-)
+DAILY_COUNTS = (*COUNTERS, "active_threads")  # a day of the analytics projection, as answered
 DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
-
-
-def list_of(name: str, item: str, *, cursors: bool = True) -> dict[str, Any]:
-    """A list object of ``item``s (with first_id and last_id where the list is paginated)."""
-    fields: dict[str, Any] = {"object": {"const": "list"}, "data": {"type": "array", "items": _ref(item)}}
-    if cursors:
-        fields |= {"first_id": NULLABLE_STR, "last_id": NULLABLE_STR}
-    return object_schema(name, fields | {"has_more": {"type": "boolean"}})
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
 
 
 EXTENSION_OBJECTS: dict[str, dict[str, Any]] = {
@@ -56,7 +35,7 @@ EXTENSION_OBJECTS: dict[str, dict[str, Any]] = {
             "version": {"type": "integer", "minimum": 1},
             "created_at": INT,
             "recorded_at": TIMESTAMP,
-            "actor": _ref("Actor"),
+            "actor": ref("Actor"),
             "data": {"type": "object", "description": "What changed: a message as created, {field: {before, after}}…"},
         },
     ),
@@ -70,9 +49,9 @@ EXTENSION_OBJECTS: dict[str, dict[str, Any]] = {
             "version": {"type": "integer", "minimum": 1},
             "created_at": INT,
             "recorded_at": TIMESTAMP,
-            "actor": _ref("Actor"),
+            "actor": ref("Actor"),
             "deleted": {"type": "boolean"},
-            "message": _ref("Message"),
+            "message": ref("Message"),
         },
     ),
     "MessageVersionList": list_of("MessageVersionList", "MessageVersion"),
@@ -137,7 +116,7 @@ EXTENSION_OBJECTS: dict[str, dict[str, Any]] = {
                     "heartbeat_age": {"type": "number"},
                 },
             },
-            "projections": {"type": "object", "additionalProperties": _ref("ProjectionReadiness")},
+            "projections": {"type": "object", "additionalProperties": ref("ProjectionReadiness")},
             "detail": {"type": "string"},
         },
     },

@@ -21,6 +21,19 @@ def object_schema(name: str, properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def ref(name: str) -> dict[str, str]:
+    """A reference to the component schema ``name``."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def list_of(name: str, item: str, *, cursors: bool = True) -> dict[str, Any]:
+    """A list object of ``item``s (with first_id and last_id where the list is paginated)."""
+    fields: dict[str, Any] = {"object": {"const": "list"}, "data": {"type": "array", "items": ref(item)}}
+    if cursors:
+        fields |= {"first_id": NULLABLE_STR, "last_id": NULLABLE_STR}
+    return object_schema(name, fields | {"has_more": {"type": "boolean"}})
+
+
 def _deleted(name: str, kind: str) -> dict[str, Any]:
     return object_schema(name, {"id": {"type": "string"}, "object": {"const": kind}, "deleted": {"type": "boolean"}})
 
@@ -59,16 +72,7 @@ OBJECTS: dict[str, dict[str, Any]] = {
         },
     ),
     "MessageDeleted": _deleted("MessageDeleted", "thread.message.deleted"),
-    "MessageList": object_schema(
-        "MessageList",
-        {
-            "object": {"const": "list"},
-            "data": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
-            "first_id": NULLABLE_STR,
-            "last_id": NULLABLE_STR,
-            "has_more": {"type": "boolean"},
-        },
-    ),
+    "MessageList": list_of("MessageList", "Message"),
 }
 
 MESSAGE = "/v1/threads/{thread_id}/messages/{message_id}"
@@ -92,4 +96,4 @@ ANSWERS = {
 def answer_schema(path: str, method: str, answers: Mapping[tuple[str, str], str] = ANSWERS) -> dict[str, Any]:
     """The schema of a successful answer of an operation, named in ``answers``."""
     name = answers.get((path, method))
-    return {"$ref": f"#/components/schemas/{name}"} if name else {"type": "object"}
+    return ref(name) if name else {"type": "object"}

@@ -5,18 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from projections.analytics.projector import AnalyticsTables
+from projections.analytics.projector import THREAD_COLUMNS, AnalyticsTables
 from projections.storage.sql import Cursor
 
-FIELDS = (
-    "thread_id",
-    "created_at",
-    "deleted_at",
-    "messages_created",
-    "messages_deleted",
-    "first_activity",
-    "last_activity",
-)
+FIELDS = tuple(column for column in THREAD_COLUMNS if column != "tenant")  # a thread as answered
 
 
 class InvalidRecentCursor(ValueError):
