@@ -63,12 +63,18 @@ def missing_parameter(name: str, param: str | None = None) -> PydanticCustomErro
 
 def too_long(name: str, maximum: int, length: int, param: str | None = None) -> PydanticCustomError:
     """A string over its maximum length."""
-    return invalid(
-        f"Invalid '{name}': string too long. Expected a string with maximum length {maximum},"
-        f" but got a string with length {length} instead.",
-        param,
-        "string_above_max_length",
-    )
+    return _length_error(name, "string_too_long", f"a string with length {length}", param, max_length=maximum)
+
+
+def _length_message(name: str | None, kind: str, got: str, bound: dict[str, Any]) -> tuple[str, str]:
+    """The message and code of a length out of bounds (``kind``: pydantic's error type, in ``_LENGTHS``)."""
+    problem, expected, code = _LENGTHS[kind]
+    return f"Invalid '{name}': {problem}. Expected {expected.format(**bound)}, but got {got} instead.", code
+
+
+def _length_error(name: str, kind: str, got: str, param: str | None, **bound: int) -> PydanticCustomError:
+    message, code = _length_message(name, kind, got, bound)
+    return invalid(message, param, code)
 
 
 def check_text(name: str, value: Any, maximum: int, param: str | None = None) -> str:
@@ -76,12 +82,7 @@ def check_text(name: str, value: Any, maximum: int, param: str | None = None) ->
     if not isinstance(value, str):
         raise wrong_type(name, "a string", value, param)
     if not value:
-        raise invalid(
-            f"Invalid '{name}': string too short. Expected a string with minimum length 1,"
-            " but got an empty string instead.",
-            param,
-            "string_below_min_length",
-        )
+        raise _length_error(name, "string_too_short", "an empty string", param, min_length=1)
     if len(value) > maximum:
         raise too_long(name, maximum, len(value), param)
     return value
@@ -166,14 +167,14 @@ def describe_validation_error(errors: Sequence[Any]) -> tuple[str, str | None, s
         message = f"Invalid '{param}': integer {where} value. Expected a value {sign} {bound}, but got {value} instead."
         return message, param, code
     if kind in _LENGTHS:
-        problem, expected, code = _LENGTHS[kind]
         if kind == "too_short":
             got = "an empty array"
         elif kind == "too_long":
             got = f"an array with length {ctx.get('actual_length')}"
         else:
             got = f"a string with length {len(str(value))}"
-        return f"Invalid '{param}': {problem}. Expected {expected.format(**ctx)}, but got {got} instead.", param, code
+        message, code = _length_message(param, kind, got, ctx)
+        return message, param, code
     return f"Invalid '{param}': {error.get('msg', 'invalid value')}.", param, "invalid_value"
 
 
@@ -203,18 +204,9 @@ def supported_values(value: Any, choices: Sequence[str], param: str | None = Non
 
 def empty_array(name: str, param: str | None = None) -> PydanticCustomError:
     """An empty array where at least one element is required."""
-    return invalid(
-        f"Invalid '{name}': empty array. Expected an array with minimum length 1, but got an empty array instead.",
-        param,
-        "empty_array",
-    )
+    return _length_error(name, "too_short", "an empty array", param, min_length=1)
 
 
 def array_too_long(name: str, maximum: int, length: int, param: str | None = None) -> PydanticCustomError:
     """An array over its maximum length."""
-    return invalid(
-        f"Invalid '{name}': array too long. Expected an array with maximum length {maximum},"
-        f" but got an array with length {length} instead.",
-        param,
-        "array_above_max_length",
-    )
+    return _length_error(name, "too_long", f"an array with length {length}", param, max_length=maximum)
