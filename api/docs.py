@@ -6,6 +6,7 @@ ReDoc 2's standalone bundle), so an on-premises or air-gapped install shows the 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -25,23 +26,29 @@ def assets_directory() -> Path:
 def install_docs(app: FastAPI, openapi_url: str = "/openapi.json") -> None:
     """Serve /docs, /redoc and their assets; build the app with ``docs_url=None, redoc_url=None``."""
     app.mount(ASSETS, StaticFiles(directory=assets_directory()), name="docs-assets")
+    favicon = f"{ASSETS}/favicon.png"
+    swagger_ui = get_swagger_ui_html(
+        openapi_url=openapi_url,
+        title=f"{app.title} - Swagger UI",
+        swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{ASSETS}/swagger-ui.css",
+        swagger_favicon_url=favicon,
+    )
+    redoc = get_redoc_html(
+        openapi_url=openapi_url,
+        title=f"{app.title} - ReDoc",
+        redoc_js_url=f"{ASSETS}/redoc.standalone.js",
+        redoc_favicon_url=favicon,
+        with_google_fonts=False,
+    )
+    for path, name, html in (("/docs", "swagger_ui", swagger_ui), ("/redoc", "redoc", redoc)):
+        app.add_api_route(path, _page(bytes(html.body)), methods=["GET"], name=name, include_in_schema=False)
 
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=f"{app.title} - Swagger UI",
-            swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{ASSETS}/favicon.png",
-        )
 
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=f"{app.title} - ReDoc",
-            redoc_js_url=f"{ASSETS}/redoc.standalone.js",
-            redoc_favicon_url=f"{ASSETS}/favicon.png",
-            with_google_fonts=False,
-        )
+def _page(body: bytes) -> Callable[[], Awaitable[HTMLResponse]]:
+    """A route answering the same page to every request (the pages depend on nothing but the app)."""
+
+    async def page() -> HTMLResponse:
+        return HTMLResponse(body)
+
+    return page
