@@ -104,23 +104,21 @@ def param_path(loc: Sequence[str | int]) -> str | None:
     return text or None
 
 
+_KINDS = (  # in this order: a bool is an int too
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a decimal"),
+    (str, "a string"),
+    (list, "an array"),
+    (dict, "an object"),
+)
+
+
 def kind_of(value: Any) -> str:
     """Name the JSON type of a value, as OpenAI's messages do."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a value"
+    return next((name for kind, name in _KINDS if isinstance(value, kind)), "a value")
 
 
 def describe_validation_error(errors: Sequence[Any]) -> tuple[str, str | None, str]:
