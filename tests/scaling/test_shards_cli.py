@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 
 from api.cli.main import cli
 from projections.store import MessageStore
-from tests.support.keys import TEST_MASTER_KEY
+from tests.support.keys import TEST_MASTER_KEY, TEST_MASTER_KEY_TEXT
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.transfer import ALPHA, BETA, text
 
@@ -38,7 +38,7 @@ def sharded(private_postgres: PrivatePostgres, tmp_path: Path) -> dict[str, str]
     return {
         "MSGSTORE_SHARDS": f"alpha={alpha_db},*={other_db}",
         "MSGSTORE_DATA_DIR": str(tmp_path),
-        "MSGSTORE_ENCRYPTION": "false",
+        "MSGSTORE_MASTER_KEY": TEST_MASTER_KEY_TEXT,  # the key the stores above wrote with
     }
 
 
