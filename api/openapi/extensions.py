@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from api.conversations.items import ITEM_TYPE_NAMES
-from api.openapi.objects import NULLABLE_STR, list_of, object_schema, ref
+from api.openapi.conversations import CONVERSATION, ITEM
+from api.openapi.objects import MESSAGE, NULLABLE_STR, THREAD, list_of, object_schema, ref
 from api.schemas import MAX_TEXT
 from projections.analytics.projector import COUNTERS
 
@@ -122,14 +123,14 @@ EXTENSION_OBJECTS: dict[str, dict[str, Any]] = {
     },
 }
 EXTENSION_ANSWERS = {
-    ("/v1/threads/{thread_id}/events", "get"): "ThreadEventList",
-    ("/v1/threads/{thread_id}/messages/{message_id}/versions", "get"): "MessageVersionList",
+    (f"{THREAD}/events", "get"): "ThreadEventList",
+    (f"{MESSAGE}/versions", "get"): "MessageVersionList",
     ("/v1/analytics/daily", "get"): "AnalyticsDayList",
     ("/v1/analytics/items", "get"): "AnalyticsItemTypeDayList",
-    ("/v1/threads/{thread_id}/erase", "post"): "ThreadErased",
-    ("/v1/threads/{thread_id}/messages/{message_id}/erase", "post"): "MessageErased",
-    ("/v1/conversations/{conversation_id}/erase", "post"): "ThreadErased",
-    ("/v1/conversations/{conversation_id}/items/{item_id}/erase", "post"): "MessageErased",
+    (f"{THREAD}/erase", "post"): "ThreadErased",
+    (f"{MESSAGE}/erase", "post"): "MessageErased",
+    (f"{CONVERSATION}/erase", "post"): "ThreadErased",
+    (f"{ITEM}/erase", "post"): "MessageErased",
     ("/v1/tenant/erase", "post"): "TenantErased",
     ("/healthz", "get"): "Health",
     ("/readyz", "get"): "Readiness",

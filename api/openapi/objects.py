@@ -75,7 +75,8 @@ OBJECTS: dict[str, dict[str, Any]] = {
     "MessageList": list_of("MessageList", "Message"),
 }
 
-MESSAGE = "/v1/threads/{thread_id}/messages/{message_id}"
+THREAD = "/v1/threads/{thread_id}"
+MESSAGE = f"{THREAD}/messages/{{message_id}}"
 # Which object each operation answers with; other operations answer some JSON object.
 ANSWERS = {
     ("/v1/threads", "post"): "Thread",
