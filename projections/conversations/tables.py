@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from projections.storage.generations import Generation, Index
+from projections.storage.generations import Generation, Index, view_table_ddl
 
 ITEMS_PROJECTION = "conversation_items"
 
@@ -29,11 +29,8 @@ class ItemsTables(Generation):
         """The items table, keyed by the item's id."""
         big, js = self.dialect.bigint, self.dialect.json_type
         return [
-            f"CREATE TABLE IF NOT EXISTS {self.items} ("
-            " item_id TEXT PRIMARY KEY,"
-            " thread_id TEXT NOT NULL,"
-            " tenant TEXT NOT NULL,"
-            f" seq {big} NOT NULL,"
+            view_table_ddl(self.items, "item_id")
+            + f" seq {big} NOT NULL,"
             " type TEXT NOT NULL,"
             f" body {js} NOT NULL,"
             f" created_at {big} NOT NULL,"

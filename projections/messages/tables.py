@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from projections.messages.columns import message_body_ddl
-from projections.storage.generations import Generation, Index
+from projections.storage.generations import Generation, Index, view_table_ddl
 
 
 @dataclass(frozen=True)
@@ -25,19 +25,14 @@ class ViewTables(Generation):
         """The thread and message tables, keyed by their ids."""
         big, js = self.dialect.bigint, self.dialect.json_type
         return [
-            f"CREATE TABLE IF NOT EXISTS {self.threads} ("
-            " thread_id TEXT PRIMARY KEY,"
-            " tenant TEXT NOT NULL,"
-            f" created_at {big} NOT NULL,"
+            view_table_ddl(self.threads, "thread_id", in_thread=False)
+            + f" created_at {big} NOT NULL,"
             f" metadata {js} NOT NULL,"
             f" tool_resources {js} NOT NULL,"
             f" modified_at {big} NOT NULL,"
             f" deleted_at {big},"
             f" version {big} NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self.messages} ("
-            " message_id TEXT PRIMARY KEY,"
-            " thread_id TEXT NOT NULL,"
-            " tenant TEXT NOT NULL,"
+            view_table_ddl(self.messages, "message_id")
             + message_body_ddl(self.dialect)
             + f" modified_at {big} NOT NULL,"
             f" deleted_at {big})",

@@ -16,6 +16,15 @@ class Index(NamedTuple):
     unique: bool = False
 
 
+def view_table_ddl(name: str, key: str, *, in_thread: bool = True) -> str:
+    """The head of a live view table's DDL: the row's own id (its key), its thread's id, its tenant.
+
+    The column definitions that follow each end with a comma, the last with the closing parenthesis.
+    """
+    thread = " thread_id TEXT NOT NULL," if in_thread else ""
+    return f"CREATE TABLE IF NOT EXISTS {name} ( {key} TEXT PRIMARY KEY,{thread} tenant TEXT NOT NULL,"
+
+
 @dataclass(frozen=True)
 class Generation:
     """The tables of one generation of a read model (``suffix`` empty for the live one).
