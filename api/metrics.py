@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,9 +18,9 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histo
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from api.middleware import Outcome
+from api.asgi import Outcome, RequestObserver
 from projections.runners.retention import retention_status
 from projections.runners.status import projection_status
 
@@ -144,27 +143,16 @@ def render(store: MessageStore, shards: Sequence[tuple[str, MessageStore]] = ())
     return generate_latest(base) + extra
 
 
-class RequestMetrics:
+class RequestMetrics(RequestObserver):
     """Counts and times every HTTP request by method, route template (never the raw path) and status.
 
     A request whose client hung up before any answer counts as 499, not as a failure of the server.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        outcome = Outcome(receive, send)
-        try:
-            await self.app(scope, outcome.receive, outcome.send)
-        finally:
-            labels = (scope["method"], route_label(scope), str(outcome.recorded_status))
-            REQUESTS.labels(*labels).inc()
-            LATENCY.labels(*labels).observe(time.perf_counter() - start)
+    def record(self, scope: Scope, outcome: Outcome, seconds: float) -> None:
+        labels = (scope["method"], route_label(scope), str(outcome.recorded_status))
+        REQUESTS.labels(*labels).inc()
+        LATENCY.labels(*labels).observe(seconds)
 
 
 def route_label(scope: Scope) -> str:

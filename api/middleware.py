@@ -9,8 +9,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.asgi import HttpMiddleware, RequestObserver
-from api.asgi import Outcome as Outcome  # noqa: PLC0414 - re-exported: api/metrics.py imports it from here
+from api.asgi import HttpMiddleware, Outcome, RequestObserver
 from api.auth import KeyRing, mask
 from api.errors import SENT_THREAD_ID, APIError, error_response, from_exception
 from domain.ids import CONVERSATION_PREFIX, canonical_thread_id
