@@ -9,7 +9,7 @@ from domain.errors import ThreadNotFound
 from projections.async_reads import AsyncReads
 from projections.conversations.tables import ItemsTables
 from projections.conversations.view import ItemsView
-from projections.crypto.keyring import Keyring, keys_ddl
+from projections.crypto.keyring import Keyring
 from projections.crypto.master import MasterKey
 from projections.crypto.sealing import OPENERS
 from projections.crypto.watch import ErasureWatch
@@ -57,10 +57,11 @@ class MessageStore(ErasureCommands):
         with database.setup_lock():
             self.app = ThreadsApplication(env=database.application_env(), keyring=self.keyring)
             database.adopt(self.app)
-            database.setup()
-            with database.transaction() as curs:
-                for statement in keys_ddl(database.dialect) + (fence_ddl(database.dialect) if sharded else []):
-                    curs.execute(statement)
+            database.setup()  # the data keys' table too
+            if sharded:
+                with database.transaction() as curs:
+                    for statement in fence_ddl(database.dialect):
+                        curs.execute(statement)
         if self.keyring is not None:
             self.keyring.check_master()
         if self.keyring is not None:

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from projections.crypto.columns import loads, readable
+from projections.crypto.keyring import keys_ddl
 from projections.storage.positions import create_positions_table
 from projections.storage.signal import EventSignal
 from projections.storage.sql import Cursor, Dialect
@@ -111,6 +112,8 @@ class Database(ABC):
     def _setup(self) -> None:
         with self.transaction() as curs:
             create_positions_table(curs, self.dialect)
+            for statement in keys_ddl(self.dialect):  # encryption at rest (projections/crypto/)
+                curs.execute(statement)
             curs.execute(
                 f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
                 " tenant TEXT NOT NULL, idempotency_key TEXT NOT NULL, fingerprint TEXT NOT NULL,"
