@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Unpack
 
 import pytest
 
 from tests.support.pgbouncer import PgBouncer
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.replica import StreamingReplica
+from tests.support.servers import Server, ServerOptions, StartServer
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +28,18 @@ def replica(private_postgres_cluster: PrivatePostgres) -> Iterator[StreamingRepl
     standby.start()
     yield standby
     standby.remove()
+
+
+@pytest.fixture
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartServer]:
+    """Start servers that stop when the test ends: the private cluster's connections are the next test's."""
+    started: list[Server] = []
+
+    def start(database_url: str, **options: Unpack[ServerOptions]) -> Server:
+        server = Server(database_url, tmp_path_factory.mktemp("server"), **options)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
