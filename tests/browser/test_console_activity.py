@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -60,7 +61,12 @@ def test_activity_charts_and_the_csv_download_equal_the_cli(
             "--format",
             "csv",
         ],
-        env={"MSGSTORE_DATABASE_URL": console.database_url, "MSGSTORE_DATA_DIR": str(console.data_dir), "PATH": ""},
+        env={
+            "MSGSTORE_DATABASE_URL": console.database_url,
+            "MSGSTORE_DATA_DIR": str(console.data_dir),
+            "MSGSTORE_MASTER_KEY": os.environ["MSGSTORE_MASTER_KEY"],  # the server's: the suite's shared key
+            "PATH": "",
+        },
         capture_output=True,
         text=True,
         timeout=120,
