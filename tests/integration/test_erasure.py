@@ -14,7 +14,7 @@ from projections.runners.rebuild import rebuild, verify
 from projections.runners.up_to_date import UpToDate
 from projections.storage.events import EventReader
 from projections.store import MessageStore
-from tests.integration.test_encryption import ACTOR, encrypted, text, write_secrets
+from tests.integration.test_encryption import ACTOR, SECRETS, encrypted, text, write_secrets
 from tests.support.raw_bytes import raw_bytes
 from tests.support.waiting import seconds_until
 
@@ -56,7 +56,8 @@ def test_an_erased_message_answers_empty_and_its_key_is_gone(encrypted: MessageS
         rebuild(encrypted.database, encrypted.app, target)
         assert verify(encrypted.database, encrypted.app, target) == [], target.name
     assert encrypted.message("alpha", thread, message)["content"] == []
-    assert wrapped not in raw_bytes(encrypted.database.url)
+    raw = raw_bytes(encrypted.database.url)
+    assert wrapped not in raw and [s for s in SECRETS if s in raw] == []
     assert base64.b64decode(wrapped)  # a real wrapped key was looked for
 
 
@@ -77,7 +78,8 @@ def test_an_erased_thread_is_gone_with_every_key(encrypted: MessageStore) -> Non
         rebuild(encrypted.database, encrypted.app, target)
         assert verify(encrypted.database, encrypted.app, target) == [], target.name
     raw = raw_bytes(encrypted.database.url)
-    assert [k for k, w in wrapped.items() if w in raw] == []
+    assert [k for k, w in wrapped.items() if w in raw] == []  # nothing left that could open the ciphertext
+    assert [s for s in SECRETS if s in raw] == []
     events = encrypted.history.events(None, thread, limit=50, order="asc").data
     assert events[-1]["type"] == "thread.erased" and events[-1]["actor"] == ACTOR
     assert events[-1]["data"] == {"reason": "retention"}
