@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match
@@ -47,13 +48,32 @@ audit = APIRouter(prefix="/v1/threads/{thread_id}", tags=["history"])
 past = APIRouter(prefix="/v1/threads/{thread_id}", tags=["history"], route_class=PointInTimeRoute)
 
 
-def point_in_time(as_of: str | None, version: int | None) -> PointInTime:
-    """Validate ``as_of``/``version`` (exactly one) into a point in time."""
-    if as_of is not None and version is not None:
-        raise APIError(400, "Give either 'as_of' or 'version', not both.", param="as_of", code="invalid_value")
-    if version is not None:
-        return PointInTime(version=version)
-    return PointInTime(at_us=instant_us(as_of or ""))
+@dataclass(frozen=True)
+class AsOfOrVersion:
+    """The ``as_of`` and ``version`` a request gave, checked for exactly one by ``point``.
+
+    Checked in the route, not in the dependency: FastAPI calls a dependency whose own parameters are
+    valid even when others are not, and a request's validation error is answered before this check.
+    """
+
+    as_of: str | None
+    version: int | None
+
+    def point(self) -> PointInTime:
+        """Validate ``as_of``/``version`` (exactly one) into a point in time."""
+        if self.as_of is not None and self.version is not None:
+            raise APIError(400, "Give either 'as_of' or 'version', not both.", param="as_of", code="invalid_value")
+        if self.version is not None:
+            return PointInTime(version=self.version)
+        return PointInTime(at_us=instant_us(self.as_of or ""))
+
+
+async def as_of_or_version(as_of: AsOf = None, version: Version = None) -> AsOfOrVersion:
+    """The point-in-time query parameters of a request (async: a plain def would cost a thread-pool hop)."""
+    return AsOfOrVersion(as_of, version)
+
+
+PointInTimeDep = Annotated[AsOfOrVersion, Depends(as_of_or_version)]
 
 
 async def answer(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -100,12 +120,9 @@ async def list_versions(
 
 
 @past.get("", summary="Retrieve a thread as it was", include_in_schema=False)
-async def retrieve_thread_at(
-    thread_id: str, principal: PrincipalDep, store: StoreDep, as_of: AsOf = None, version: Version = None
-) -> JSONBody:
+async def retrieve_thread_at(thread_id: str, principal: PrincipalDep, store: StoreDep, at: PointInTimeDep) -> JSONBody:
     """The thread as it was at ``as_of`` or at ``version``."""
-    at = point_in_time(as_of, version)
-    return JSONBody(await answer(store.history.thread_at, principal.tenant, thread_id, at))
+    return JSONBody(await answer(store.history.thread_at, principal.tenant, thread_id, at.point()))
 
 
 @past.get("/messages", summary="List a thread's messages as they were", include_in_schema=False)
@@ -114,17 +131,15 @@ async def list_messages_at(
     principal: PrincipalDep,
     store: StoreDep,
     window: WindowDep,
-    as_of: AsOf = None,
-    version: Version = None,
+    at: PointInTimeDep,
     run_id: Cursor = None,
 ) -> JSONBody:
     """The thread's messages as they were at ``as_of`` or at ``version``, with the usual pagination."""
-    at = point_in_time(as_of, version)
     page = await answer(
         store.history.messages_at,
         principal.tenant,
         thread_id,
-        at,
+        at.point(),
         **window.options(run_id=run_id),
     )
     return list_body(page)
