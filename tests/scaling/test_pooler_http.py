@@ -10,7 +10,7 @@ import httpx
 import pytest
 from openai import OpenAI
 
-from bench.processes import launch
+from bench.processes import launch, stop
 from tests.support import waiting
 from tests.support.pgbouncer import PgBouncer
 from tests.support.private_postgres import PrivatePostgres
@@ -63,3 +63,27 @@ def test_a_server_not_told_of_the_pooler_exits_naming_the_setting(
         process.kill()
         raise
     assert "MSGSTORE_POOL_MODE=transaction" in log.read_text()
+
+
+def test_a_standalone_worker_works_through_the_pooler(
+    pgbouncer: PgBouncer, private_postgres: PrivatePostgres, start_server: StartServer, tmp_path: Path
+) -> None:
+    url = pgbouncer.url(private_postgres.create_database())
+    server = start_server(url, env=POOLED | {"MSGSTORE_WORKER": "false"})
+    worker = launch(
+        [sys.executable, "-m", "api.cli.main", "worker"],
+        {"MSGSTORE_DATABASE_URL": url, "MSGSTORE_DATA_DIR": str(server.data_dir), **POOLED},
+        tmp_path / "worker.log",
+    )
+    try:
+        with OpenAI(base_url=server.base_url, api_key="sk-test-alpha", max_retries=0) as client:
+            thread = client.beta.threads.create(messages=[{"role": "user", "content": "hello"}])
+
+        def worker_caught_up() -> bool:
+            report = httpx.get(server.root + "/readyz", timeout=30).json()
+            return bool(report["projections"]["analytics"]["lag"] == 0 and report["worker"]["state"] == "running")
+
+        waiting.seconds_until(worker_caught_up, "the standalone worker applies the thread through the pooler")
+        assert thread.id.startswith("thread_")
+    finally:
+        stop(worker)

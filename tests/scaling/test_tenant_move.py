@@ -182,3 +182,6 @@ def test_a_tenant_moves_under_load_and_keeps_every_answer(topology: dict[str, st
     assert analytics.exit_code == 0, analytics.output
     created = {row["tenant"]: row["threads_created"] for row in json.loads(analytics.stdout)}
     assert created["gamma"] == 1  # counted on its new shard only, not on the one it left as well
+    later = start_server("", env=env)  # a process started after the move learns it from the shards
+    answer = httpx.get(f"{later.base_url}/threads/{thread_id}/messages?limit=1", headers=GAMMA, timeout=30)
+    assert answer.status_code == 200 and answer.json()["data"][0]["id"] == writing.acknowledged[-1]
