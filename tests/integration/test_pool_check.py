@@ -12,13 +12,12 @@ from projections.storage.pool_check import check_quietly
 from projections.store import MessageStore
 from tests.support.keys import TEST_MASTER_KEY
 
-pytestmark = pytest.mark.postgres
+# The pools' check is PostgreSQL's alone: these scenarios run on it only (not skipped on SQLite).
+pytestmark = [pytest.mark.postgres, pytest.mark.parametrize("backend", ["postgres"], indirect=True)]
 
 
 @pytest.fixture
-def postgres_url(backend: str, database_url: str) -> str:
-    if backend != "postgres":
-        pytest.skip("PostgreSQL only")
+def postgres_url(database_url: str) -> str:
     return database_url
 
 
