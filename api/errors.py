@@ -13,7 +13,7 @@ from starlette.types import Scope
 
 from api.responses import JSONBody
 from api.validation import describe_validation_error
-from domain.errors import DomainError, InvalidTransition, ItemNotFound, MessageNotFound, ThreadNotFound
+from domain.errors import DomainError, IdTaken, InvalidTransition, ItemNotFound, MessageNotFound, ThreadNotFound
 from domain.ids import canonical_thread_id
 from projections.history.queries import AbsentAtPointInTime, InvalidPointInTime
 from projections.pages import UnknownCursor
@@ -94,6 +94,8 @@ def from_exception(exc: BaseException, scope: Scope | None = None) -> APIError:
         return APIError(404, thread_not_found(exc, scope or {}))
     if isinstance(exc, (MessageNotFound, ItemNotFound)):
         return APIError(404, str(exc))
+    if isinstance(exc, IdTaken) and exc.param is not None:
+        return APIError(400, str(exc), param=exc.param, code="invalid_value")
     if isinstance(exc, InvalidTransition | DomainError):
         return APIError(400, str(exc))
     if isinstance(exc, UnknownCursor | InvalidPointInTime):

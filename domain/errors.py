@@ -33,3 +33,12 @@ class ItemNotFound(DomainError):
 
 class InvalidTransition(DomainError):
     """The message is in a state that does not allow the command."""
+
+
+class IdTaken(InvalidTransition):
+    """A new message or item would take an id the thread already holds (``param``: the request's field, if known)."""
+
+    def __init__(self, message: str, taken: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.taken = taken
+        self.param = param

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain.content import check_delta
-from domain.errors import InvalidTransition, ItemNotFound, MessageNotFound, ThreadNotFound
+from domain.errors import IdTaken, InvalidTransition, ItemNotFound, MessageNotFound, ThreadNotFound
 from domain.states import COMPLETED, DELETED, HIDDEN, IN_PROGRESS, INCOMPLETE_REASONS, ITEM, MESSAGE_STATES, Actor
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class ThreadCommands(_Base):
 
     def _unused(self, message_id: str, what: str) -> None:
         if message_id in self.messages:
-            raise InvalidTransition(f"{what} '{message_id}' already exists.")
+            raise IdTaken(f"{what} '{message_id}' already exists.", message_id)
 
     def _record(self, event_class: Any, actor: Actor, **fields: Any) -> None:
         """Trigger an event of this thread by ``actor`` (a ``timestamp`` field, if given, says when)."""

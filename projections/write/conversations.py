@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 from typing import Any
 
+from domain.errors import IdTaken
 from domain.ids import canonical_thread_id, conversation_id, new_conversation_id
 from domain.states import Actor
 from domain.thread import Thread
@@ -40,8 +41,7 @@ class ConversationCommands(Commands):
             thread = Thread(
                 thread_id=thread_id, tenant=actor["tenant"], metadata=metadata, tool_resources=None, actor=actor
             )
-            for item_id, item in items:
-                thread.create_item(item_id, item, actor)
+            create_items(thread, items, actor)
             created[:] = thread.pending_events[:1]
             return thread
 
@@ -58,8 +58,7 @@ class ConversationCommands(Commands):
         """Append up to 20 items in one transaction; answers with the list of the created items, in order."""
 
         def add(thread: Thread) -> None:
-            for item_id, item in items:
-                thread.create_item(item_id, item, actor)
+            create_items(thread, items, actor)
 
         def render(_: Cursor) -> tuple[int, Any]:
             data = [{"id": item_id, **item} for item_id, item in items]
@@ -94,3 +93,14 @@ class ConversationCommands(Commands):
             return 200, self.items.conversation(curs, actor["tenant"], thread_id)
 
         return render
+
+
+def create_items(thread: Thread, items: list[NewItem], actor: Actor) -> None:
+    """Append the items in order; an id the thread already holds is refused naming the request's field."""
+    for index, (item_id, item) in enumerate(items):
+        try:
+            thread.create_item(item_id, item, actor)
+        except IdTaken as taken:
+            param = f"items[{index}].id"
+            message = f"Invalid '{param}': '{item_id}' is already the id of an item or message of this conversation."
+            raise IdTaken(message, item_id, param) from taken

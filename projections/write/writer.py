@@ -93,25 +93,23 @@ class Writer(CommandQueue):
             pending = len(aggregate.pending_events) if aggregate is not None else 0
             try:
                 result = command.execute(aggregate)
-            except DomainError as e:
-                if command.idempotency is None and (uid in fresh or aggregate is None):
-                    command.future.set_exception(e)
-                else:
-                    # The cached aggregate may be stale, or this repeats a request the batch answers:
-                    # ask again, fresh, once the batch is committed.
-                    alone.append(command)
-                continue
-            except Exception:
+            except Exception as e:
                 if aggregate is not None and len(aggregate.pending_events) != pending:
-                    # Half-applied: give up on batching and let each command run alone.
-                    self._threads.evict(touched)
+                    # Half-applied (a refusal after a first event, say): forget the thread as cached and
+                    # the batch's work on it, and let each command run alone on threads read afresh.
+                    self._threads.evict([*touched, uid])
                     for c in batch:
                         if not c.future.done() and c not in alone:
                             alone.append(c)
                     accepted = []
                     touched = {}
                     break
-                alone.append(command)
+                if isinstance(e, DomainError) and command.idempotency is None and (uid in fresh or aggregate is None):
+                    command.future.set_exception(e)
+                else:
+                    # The cached aggregate may be stale, or this repeats a request the batch answers:
+                    # ask again, fresh, once the batch is committed.
+                    alone.append(command)
                 continue
             touched[uid] = result
             accepted.append(command)
@@ -215,10 +213,13 @@ class Writer(CommandQueue):
     def _run_alone(self, command: Command) -> None:
         uid = thread_uuid(command.thread_id)
         for attempt in range(MAX_ATTEMPTS):
+            aggregate = None
             try:
                 aggregate = self._threads.load(uid, fresh=True)
                 result = command.execute(aggregate)
             except DomainError as e:
+                if aggregate is not None and aggregate.pending_events:
+                    self._threads.evict([uid])  # refused after a first event: the cached state holds it
                 self._refuse(command, e)
                 return
             except Exception as e:
