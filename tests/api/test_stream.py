@@ -18,11 +18,11 @@ RUN = {"assistant_id": "asst_demo", "run_id": "run_1", "status": "in_progress"}
 
 
 @pytest.fixture(scope="module")
-def reader_server(start_server: StartServer, database_url: str) -> Iterator[Server]:
-    """A second server process on the same database: streams are read there, writes go to the first."""
-    server = start_server(database_url)
-    yield server
-    server.stop()  # its connections are not needed by the rest of the session
+def reader_server(start_server: StartServer, server: Server) -> Iterator[Server]:
+    """A second server process on the same database (or shards): streams are read there, writes go to the first."""
+    reader = start_server(server.database_url, env=server.env)
+    yield reader
+    reader.stop()  # its connections are not needed by the rest of the session
 
 
 @pytest.fixture
