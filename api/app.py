@@ -21,7 +21,7 @@ from api.request_text import check_request_text
 from api.responses import JSONBody
 from api.routes import analytics, conversations, erasure, history, items, messages, metrics, runtime, stream, threads
 from api.settings import Settings
-from api.shards import check_placements, open_shards, open_single
+from api.shards import check_placements, combined_readiness, open_shards, open_single
 from api.unserved import UnservedPaths
 from api.worker import start_in_process_worker
 from projections.async_reads import async_reads_for
@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             report: dict[str, Any] = await run_in_threadpool(store.readiness, settings.ready_max_lag)
         else:  # ready when every shard is
             each = {shard.name: await run_in_threadpool(s.readiness, settings.ready_max_lag) for shard, s in shards}
-            report = {"ready": all(r["ready"] for r in each.values()), "shards": each}
+            report = combined_readiness(each)
         return JSONBody(report, status_code=200 if report["ready"] else 503)
 
     # Added last, runs first: log everything, then authenticate, then bound the body, then answer failures.

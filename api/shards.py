@@ -48,3 +48,21 @@ def open_single(settings: Settings) -> MessageStore:
     return MessageStore.open(
         settings.resolved_database_url(), read_urls=settings.read_url_list(), **store_options(settings)
     )
+
+
+def combined_readiness(reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``/readyz`` of a sharded process: ready when every shard is; each projection as its furthest-behind shard has
+    it, the names behind or stalled on any shard, and every shard's own report under ``shards``."""
+    projections: dict[str, dict[str, Any]] = {}
+    for report in reports.values():
+        for name, found in report.get("projections", {}).items():
+            if name not in projections or found["lag"] > projections[name]["lag"]:
+                projections[name] = found
+    return {
+        "ready": all(r["ready"] for r in reports.values()),
+        "database": "ok" if all(r["database"] == "ok" for r in reports.values()) else "unreachable",
+        "behind": sorted({name for r in reports.values() for name in r.get("behind", [])}),
+        "stalled": sorted({name for r in reports.values() for name in r.get("stalled", [])}),
+        "projections": projections,
+        "shards": reports,
+    }
