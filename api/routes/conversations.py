@@ -39,7 +39,7 @@ async def new_items(store: MessageStore, tenant: str, items: list[dict[str, Any]
     used = await in_thread(store.known_items, list(carried.values())) if carried else set()
     for i, item_id in carried.items():
         if item_id in used:
-            raise _bad_id(i, f"an item with id '{item_id}' already exists.")
+            raise _bad_id(i, f"'{item_id}' is already the id of an item or message.")
     found = await in_thread(store.items_of_tenant, tenant, list(referred.values())) if referred else {}
     for i, item_id in referred.items():
         if item_id not in found:
