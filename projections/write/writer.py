@@ -31,6 +31,7 @@ log = logging.getLogger("msgstore.writer")
 
 MAX_ATTEMPTS = 30
 PURGE_EVERY = 60.0  # seconds between removals of expired retry answers
+STALE_CONNECTION = 0.5  # seconds: a record failing faster than this on a lost connection was sent on a dead one
 
 
 class Writer(CommandQueue):
@@ -128,6 +129,7 @@ class Writer(CommandQueue):
     def _save(self, touched: dict[UUID, Thread], commands: list[Command]) -> Exception | None:
         """Record a batch and answer its commands; return why it failed if it did and nobody was answered."""
         events = [e for aggregate in touched.values() for e in aggregate.collect_events()]
+        started = time.monotonic()
         try:
             self._record(events, self._inline(events, commands))
         except Exception as e:
@@ -135,7 +137,10 @@ class Writer(CommandQueue):
                 self._saved(touched, commands, len(events))
                 return None
             self._threads.evict(touched)
-            if len(commands) == 1 and not isinstance(e, (IntegrityError, IdempotencyConflict)):
+            # A connection that died at once (the server restarted since it was last used, faster than the
+            # pool's check could tell) is no answer yet: the caller runs the command again, on a fresh one.
+            stale = self.database.in_doubt(e) and time.monotonic() - started < STALE_CONNECTION
+            if len(commands) == 1 and not stale and not isinstance(e, (IntegrityError, IdempotencyConflict)):
                 commands[0].future.set_exception(e)
                 return None
             log.debug("batch of %d failed (%s)", len(commands), e)
