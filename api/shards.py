@@ -63,6 +63,15 @@ def combined_readiness(reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "database": "ok" if all(r["database"] == "ok" for r in reports.values()) else "unreachable",
         "behind": sorted({name for r in reports.values() for name in r.get("behind", [])}),
         "stalled": sorted({name for r in reports.values() for name in r.get("stalled", [])}),
+        "worker": _worst_worker(reports),
         "projections": projections,
         "shards": reports,
     }
+
+
+def _worst_worker(reports: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The worker of the first shard whose worker is not running (else the first shard's)."""
+    workers = [r["worker"] for r in reports.values() if "worker" in r]
+    if not workers:
+        return {"state": "unknown"}
+    return next((w for w in workers if w.get("state") != "running"), workers[0])

@@ -18,9 +18,9 @@ PER_CLIENT = 10
 
 
 @pytest.fixture(scope="module")
-def second(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A second server process on the database the ``server`` fixture serves (stopped after this module)."""
-    started = Server(database_url, tmp_path_factory.mktemp("second")).start()
+def second(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A second server process on the database (or shards) the ``server`` fixture serves (stopped after this module)."""
+    started = Server(server.database_url, tmp_path_factory.mktemp("second"), env=server.env).start()
     yield started
     started.stop()
 
