@@ -14,8 +14,6 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import DomainError
 from domain.ids import thread_uuid
 from domain.thread import Thread
-from projections.crypto.columns import sealed_answer, sealing
-from projections.crypto.erasure import erase_keys
 from projections.projection import Projector
 from projections.storage.application import ThreadsApplication
 from projections.storage.database import Database, IdempotencyConflict
@@ -25,7 +23,7 @@ from projections.write.aggregates import ThreadCache
 from projections.write.command import RETRY_KEY, Command, ConcurrencyConflict, Outcome
 from projections.write.command_queue import CommandQueue
 from projections.write.outcomes import recorded
-from projections.write.renders import prefetch_all
+from projections.write.transaction import TransactionWork
 
 log = logging.getLogger("msgstore.writer")
 
@@ -57,9 +55,10 @@ class Writer(CommandQueue):
         fence: Callable[[Cursor, Sequence[Any]], None] | None = None,
     ) -> None:
         self.app = app
-        self.fence = fence  # a sharded store's check that no event is of a tenant moved away (tenant_fence.py)
         self.outcome_timeout = outcome_timeout  # how long a commit in doubt is asked about before a 503
         self.retry_window = retry_window  # how long an SDK request's answer is kept for its retries
+        # fence: a sharded store's check that no event is of a tenant moved away (tenant_fence.py)
+        self._work = TransactionWork(app, database, projectors, retry_window, fence)
         self._next_purge = time.monotonic() + PURGE_EVERY
         self.database = database
         self.projectors = projectors
@@ -131,7 +130,7 @@ class Writer(CommandQueue):
         events = [e for aggregate in touched.values() for e in aggregate.collect_events()]
         started = time.monotonic()
         try:
-            self._record(events, self._inline(events, commands))
+            self._record(events, self._work.inline(events, commands))
         except Exception as e:
             if self._recorded_anyway(e, events):
                 self._saved(touched, commands, len(events))
@@ -181,40 +180,6 @@ class Writer(CommandQueue):
         # protocol (tens of microseconds an event) to tell events from aggregates.
         self.app.events.put(events, inline=inline)
 
-    def _inline(self, events: Sequence[Any], commands: list[Command]) -> Callable[[Cursor, Sequence[int]], None]:
-        def inline(curs: Cursor, ids: Sequence[int]) -> None:
-            if self.fence is not None:  # after the events' insert took the table lock that a move's switch takes
-                self.fence(curs, events)
-            with sealing(curs, self.app.keyring):  # new content's data keys first; the rows sealed under them
-                self._write_views(curs, ids, commands, events)
-            erase_keys(curs, self.database, self.app.keyring, events)  # after the views: they read the content
-
-        return inline
-
-    def _write_views(self, curs: Cursor, ids: Sequence[int], commands: list[Command], events: Sequence[Any]) -> None:
-        """The inline views' changes and the commands' answers (remembered for idempotent requests)."""
-        now = int(time.time())
-        for projector in self.projectors:
-            projector.apply(curs, events, ids[-1] if ids else None, now)
-        # A message a delta changed in place is answered from its row as the view now holds it, not read back.
-        changed = [p.changed_row for p in self.projectors if isinstance(p, RowProjector)]
-        prefetch_all(
-            curs, [c.render for c in commands], lambda t, k: next(filter(None, (f(t, k) for f in changed)), None)
-        )
-        for command in commands:
-            status, body = command.render(curs)
-            idem = command.idempotency
-            if idem is not None:
-                # A retry whose first attempt was recorded meanwhile (it waited here while the retry's own
-                # look-up found nothing) conflicts, and is answered with that attempt's outcome instead.
-                keep_since = now - int(self.retry_window) if idem.retry else None
-                answer = (idem.tenant, idem.key, idem.fingerprint, status, body, now)
-                stored = sealed_answer(body, command.thread_id)
-                self.database.remember_response(
-                    curs, *answer, replace=idem.implicit, keep_since=keep_since, stored=stored
-                )
-            command.outcome = Outcome(status, body, idem.fingerprint if idem else None)
-
     def _run_alone(self, command: Command) -> None:
         uid = thread_uuid(command.thread_id)
         for attempt in range(MAX_ATTEMPTS):
@@ -233,7 +198,7 @@ class Writer(CommandQueue):
                 return
             events = list(result.collect_events())
             try:
-                self._record(events, self._inline(events, [command]))
+                self._record(events, self._work.inline(events, [command]))
             except IntegrityError:
                 self._threads.evict([uid])
                 time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter only
