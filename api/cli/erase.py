@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any
+
 import typer
 
 from api.cli.stores import err, fail, opened_store
+
+if TYPE_CHECKING:
+    from domain.states import Actor
+    from projections.store import MessageStore
 
 erase_cli = typer.Typer(help="Erase content for good: its data keys are destroyed (recorded with a reason).")
 encryption_cli = typer.Typer(help="Encryption at rest: the master key wrapping the data keys.", no_args_is_help=True)
@@ -19,20 +27,8 @@ def erase_message(
     reason: str = REASON,
 ) -> None:
     """Erase one message's or item's content: it answers content [] from now on."""
-    from domain.errors import DomainError
-    from domain.ids import canonical_thread_id
-
-    with opened_store() as store:
-        thread_id = canonical_thread_id(thread_id)
-        actor = store.operator(thread_id)
-        if actor is None:
-            fail(f"No thread {thread_id}.")
-        try:
-            store.erase_message(actor, thread_id, message_id, reason).result(60)
-        except DomainError as e:
-            fail(str(e))
-        store.flush_erased()
-    typer.echo(f"erased {message_id} of {thread_id}")
+    erased = as_operator(thread_id, lambda store, actor, tid: store.erase_message(actor, tid, message_id, reason))
+    typer.echo(f"erased {message_id} of {erased}")
 
 
 @erase_cli.command("thread")
@@ -41,6 +37,12 @@ def erase_thread(
     reason: str = REASON,
 ) -> None:
     """Erase a thread or conversation (deleted or not) and all its content."""
+    erased = as_operator(thread_id, lambda store, actor, tid: store.erase_thread(actor, tid, reason))
+    typer.echo(f"erased {erased}")
+
+
+def as_operator(thread_id: str, erase: Callable[[MessageStore, Actor, str], Future[Any]]) -> str:
+    """Run an erasure in a thread as the operator of its tenant (exit 1 saying why it cannot); its canonical id."""
     from domain.errors import DomainError
     from domain.ids import canonical_thread_id
 
@@ -50,11 +52,11 @@ def erase_thread(
         if actor is None:
             fail(f"No thread {thread_id}.")
         try:
-            store.erase_thread(actor, thread_id, reason).result(60)
+            erase(store, actor, thread_id).result(60)
         except DomainError as e:
             fail(str(e))
         store.flush_erased()
-    typer.echo(f"erased {thread_id}")
+    return thread_id
 
 
 @erase_cli.command("tenant")
