@@ -8,9 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.fastpath import FastPath
-from api.settings import Settings
+from tests.support.lean import lean_and_plain
 
 KEYS = "sk-fast-alpha:alpha,sk-fast-beta:beta,sk-fast-runtime:alpha:runtime"
 ALPHA = {"Authorization": "Bearer sk-fast-alpha"}
@@ -23,13 +21,8 @@ def clients(
     new_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, TestClient]]:
     """The app as served, and the same app without the lean path, on one database."""
-    url = new_database()
-    settings = Settings(database_url=url, api_keys=KEYS, data_dir=tmp_path_factory.mktemp("fast"), worker=False)
-    fast, plain = create_app(settings), create_app(settings)
-    lean_path: object = FastPath  # starlette types Middleware.cls with an unsolved ParamSpec: compare as objects
-    plain.user_middleware = [m for m in plain.user_middleware if m.cls is not lean_path]
-    with TestClient(fast) as a, TestClient(plain) as b:
-        yield a, b
+    with lean_and_plain(new_database(), KEYS, tmp_path_factory.mktemp("fast")) as pair:
+        yield pair
 
 
 @pytest.fixture(scope="module")
