@@ -10,6 +10,7 @@ from domain.ids import conversation_id
 from projections.conversations.tables import ItemsTables
 from projections.crypto.columns import loads
 from projections.messages.tables import ViewTables
+from projections.messages.view import one_in_thread
 from projections.pages import Page, PageQuery, Window, by_seq, check_cursors
 from projections.storage.sql import Cursor
 
@@ -112,11 +113,7 @@ class ItemsView:
 
 def item_in_conversation(row: Any, thread_id: str, item_id: str) -> dict[str, Any]:
     """The item from a row of ``ItemsView.item_sql``; no row: no live conversation of the tenant."""
-    if row is None:
-        raise ThreadNotFound(thread_id)
-    if row["item_id"] is None:
-        raise ItemNotFound(item_id)
-    return render_item(row)
+    return one_in_thread(row, thread_id, "item_id", ItemNotFound(item_id), render_item)
 
 
 def _chunks(item_ids: Sequence[str]) -> list[list[str]]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Unpack
 
-from domain.errors import MessageNotFound, ThreadNotFound
+from domain.errors import DomainError, MessageNotFound, ThreadNotFound
 from projections.crypto.columns import loads
 from projections.messages.tables import ViewTables
 from projections.pages import Page, PageQuery, Window, by_seq, check_cursors
@@ -23,11 +23,18 @@ MessageKey = tuple[str, str, str]
 
 def message_in_thread(row: Any, thread_id: str, message_id: str) -> dict[str, Any]:
     """The message from a row of ``MessagesView.message_in_thread_sql``; no row: no live thread of the tenant."""
+    return one_in_thread(row, thread_id, "message_id", MessageNotFound(message_id), render_message)
+
+
+def one_in_thread(
+    row: Any, thread_id: str, column: str, missing: DomainError, render: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
+    """A message or item from a row of a live thread joined to it: ``missing`` if ``column`` is empty."""
     if row is None:
         raise ThreadNotFound(thread_id)
-    if row["message_id"] is None:
-        raise MessageNotFound(message_id)
-    return render_message(row)
+    if row[column] is None:
+        raise missing
+    return render(row)
 
 
 def render_thread(row: Any) -> dict[str, Any]:
