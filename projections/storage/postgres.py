@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
-from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from projections.storage.batch import COPY_THRESHOLD
 from projections.storage.database import Database, DatabaseUnavailable
-from projections.storage.eventsourcing_internals import PostgresEventsRecorder
 from projections.storage.pool_check import check_quietly, quietly_checked
 from projections.storage.pooler import POOL_MODES, TRANSACTION, check_pool_mode, poll_for_events, session_lock
 from projections.storage.replicas import Replicas
@@ -27,50 +23,6 @@ APPLICATION_NAME = "msgstore"
 EVENTS_TABLE = f"{APPLICATION_NAME}_events"
 SETUP_LOCK_KEY = 0x6D736773_01  # "msgs", 1: creating the schema
 DEFAULT_TIMEOUT = 5.0  # seconds a request waits for a connection before it is told the database is unavailable
-
-InlineHook = Callable[[Any, Sequence[int]], None]
-
-
-class InlinePostgresRecorder(PostgresEventsRecorder):
-    """Records events and, in the same transaction, whatever the ``inline`` hook writes."""
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        inline: InlineHook | None = kwargs.get("inline")
-        # In pipeline mode a statement whose result nobody reads goes out without waiting for the answer:
-        # a batch costs a round trip per read (the event ids; answers read back from the views), not one
-        # per statement. COPY, which large batches use, cannot run in a pipeline (nor do they need one).
-        with self.datastore.get_connection() as conn:
-            if len(stored_events) < COPY_THRESHOLD:
-                return self._pipelined(conn, stored_events, inline)
-            with conn.transaction(), conn.cursor() as curs:
-                ids = self.insert_stored_events(conn, curs, stored_events) if stored_events else []
-                if inline is not None:
-                    inline(curs, ids)
-            return ids
-
-    def _pipelined(self, conn: Any, stored_events: Sequence[StoredEvent], inline: InlineHook | None) -> list[int]:
-        """One transaction in one pipeline, BEGIN and COMMIT sent as statements: two waits for the server.
-
-        psycopg's transaction() inside a pipeline syncs when it begins, when its block ends and after
-        COMMIT, and the pipeline once more when it closes: four round trips besides the read of the ids
-        (of a create's wall time in the writer, 79% went to waiting on them at one client, py-spy).
-        Here the server is waited for twice: for the event ids, and for the rest with the COMMIT.
-        A failure rolls back what the transaction did (the connection is in autocommit mode otherwise).
-        """
-        try:
-            with conn.pipeline(), conn.cursor() as curs:
-                curs.execute(b"BEGIN")
-                # The lock timeout, the table lock, the notification and the insert travel together.
-                ids = self.insert_stored_events(conn, curs, stored_events) if stored_events else []
-                if inline is not None:
-                    inline(curs, ids)
-                curs.execute(b"COMMIT")
-        except BaseException:
-            if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
-                conn.rollback()
-            raise
-        return ids
-
 
 class PostgresDatabase(Database):
     """A PostgreSQL database reached through a connection pool."""
@@ -126,7 +78,7 @@ class PostgresDatabase(Database):
             # Seconds to wait for a connection (the pool's timeout too) and for the events table's lock.
             "POSTGRES_CONNECT_TIMEOUT": str(max(1, round(self.timeout))),
             "POSTGRES_LOCK_TIMEOUT": str(max(1, round(self.timeout))),
-            "APPLICATION_RECORDER_TOPIC": "projections.storage.postgres:InlinePostgresRecorder",
+            "APPLICATION_RECORDER_TOPIC": "projections.storage.postgres_recorder:InlinePostgresRecorder",
         }
 
     def _open(self) -> None:

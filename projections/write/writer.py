@@ -30,6 +30,7 @@ log = logging.getLogger("msgstore.writer")
 MAX_ATTEMPTS = 30
 PURGE_EVERY = 60.0  # seconds between removals of expired retry answers
 STALE_CONNECTION = 0.5  # seconds: a record failing faster than this on a lost connection was sent on a dead one
+STALE_RETRIES = 8  # attempts on further pooled connections the server may have dropped at the same moment
 
 
 class Writer(CommandQueue):
@@ -132,14 +133,15 @@ class Writer(CommandQueue):
         try:
             self._record(events, self._work.inline(events, commands))
         except Exception as e:
+            took = time.monotonic() - started
             if self._recorded_anyway(e, events):
                 self._saved(touched, commands, len(events))
                 return None
             self._threads.evict(touched)
             # A connection that died at once (the server restarted since it was last used, faster than the
             # pool's check could tell) is no answer yet: the caller runs the command again, on a fresh one.
-            stale = self.database.in_doubt(e) and time.monotonic() - started < STALE_CONNECTION
-            if len(commands) == 1 and not stale and not isinstance(e, (IntegrityError, IdempotencyConflict)):
+            retried = self._stale(e, took) or isinstance(e, (IntegrityError, IdempotencyConflict))
+            if len(commands) == 1 and not retried:
                 commands[0].future.set_exception(e)
                 return None
             log.debug("batch of %d failed (%s)", len(commands), e)
@@ -165,6 +167,10 @@ class Writer(CommandQueue):
         if time.monotonic() >= self._next_purge:
             self._next_purge = time.monotonic() + PURGE_EVERY
             self.database.forget_responses(RETRY_KEY, int(time.time() - self.retry_window))
+
+    def _stale(self, error: Exception, took: float) -> bool:
+        """Whether a failed record died at once (``took`` seconds) on a lost connection: one the server had dropped."""
+        return self.database.in_doubt(error) and took < STALE_CONNECTION
 
     def _recorded_anyway(self, error: Exception, events: Sequence[Any]) -> bool:
         """After a failed record: whether it committed all the same (the connection died during the commit).
@@ -197,6 +203,7 @@ class Writer(CommandQueue):
                 command.future.set_exception(e)
                 return
             events = list(result.collect_events())
+            started = time.monotonic()
             try:
                 self._record(events, self._work.inline(events, [command]))
             except IntegrityError:
@@ -214,8 +221,11 @@ class Writer(CommandQueue):
                 command.future.set_result(Outcome(status, body, fingerprint, replayed=True))
                 return
             except Exception as e:
+                took = time.monotonic() - started
                 if not self._recorded_anyway(e, events):
                     self._threads.evict([uid])
+                    if self._stale(e, took) and attempt < STALE_RETRIES:
+                        continue  # the pool may hold more connections the server dropped: the next is fresh or checked
                     command.future.set_exception(e)
                     return
             self._saved({uid: result}, [command], len(events))
