@@ -20,9 +20,13 @@ def console(start_server: StartServer, new_database: Callable[[], str]) -> Itera
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Chromium from the system (nothing is downloaded), shared by the session."""
+    """Headless Chromium from the system (nothing is downloaded), shared by a module's tests.
+
+    Not by the session: Playwright's synchronous API keeps an event loop running on the main thread
+    while it is open, and the asyncio tests that run after the browser tests need it stopped.
+    """
     from playwright.sync_api import sync_playwright
 
     executable = chromium_path()
