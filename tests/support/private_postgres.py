@@ -51,8 +51,13 @@ class PrivatePostgres:
     """One PostgreSQL cluster in a temporary folder, on a port of its own."""
 
     def __init__(self, bin_dir: Path | None = None) -> None:
+        self._prepare(bin_dir, "msgstore-pg-")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-N", "-E", "UTF8")
+
+    def _prepare(self, bin_dir: Path | None, prefix: str) -> None:
+        """A folder of its own (owned by the server's user when the tests run as root) and a free port."""
         self.bin_dir = bin_dir or pg_bin_dir()
-        self.root = Path(tempfile.mkdtemp(prefix="msgstore-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
         self.data = self.root / "data"
         self.port = _free_port()
         self.log = self.root / "server.log"
@@ -60,7 +65,6 @@ class PrivatePostgres:
         if self._as_user:
             entry = pwd.getpwnam(SERVER_USER)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-N", "-E", "UTF8")
 
     @property
     def url(self) -> str:

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import pwd
-import tempfile
-from pathlib import Path
-
 import psycopg
 
-from tests.support.private_postgres import SERVER_USER, PrivatePostgres, _free_port, pg_bin_dir
+from tests.support.private_postgres import PrivatePostgres
 
 
 class StreamingReplica(PrivatePostgres):
     """A hot standby replaying the primary's WAL as it is streamed (started by ``start``)."""
 
     def __init__(self, primary: PrivatePostgres) -> None:
-        self.bin_dir = pg_bin_dir()
-        self.root = Path(tempfile.mkdtemp(prefix="msgstore-replica-"))
-        self.data = self.root / "data"
-        self.port = _free_port()
-        self.log = self.root / "server.log"
-        self._as_user = os.geteuid() == 0
-        if self._as_user:
-            entry = pwd.getpwnam(SERVER_USER)
-            os.chown(self.root, entry.pw_uid, entry.pw_gid)
+        self._prepare(None, "msgstore-replica-")
         # -R writes standby.signal and primary_conninfo; -X stream copies the WAL the backup needs.
         self._run(
             "pg_basebackup", "-D", str(self.data), "-h", "127.0.0.1", "-p", str(primary.port),
