@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -34,6 +36,18 @@ def pooled(pgbouncer: PgBouncer, cluster: PrivatePostgres) -> str:
     return pgbouncer.url(cluster.create_database())
 
 
+@contextmanager
+def pooled_stores(pgbouncer: PgBouncer, cluster: PrivatePostgres, count: int) -> Iterator[list[MessageStore]]:
+    """``count`` stores (as many processes would open) on one new database, through the pooler."""
+    url = pooled(pgbouncer, cluster)
+    stores = [MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY) for _ in range(count)]
+    try:
+        yield stores
+    finally:
+        for store in stores:
+            store.close()
+
+
 def test_a_store_not_told_of_the_pooler_refuses_to_start_naming_the_setting(
     pgbouncer: PgBouncer, private_postgres: PrivatePostgres
 ) -> None:
@@ -44,10 +58,7 @@ def test_a_store_not_told_of_the_pooler_refuses_to_start_naming_the_setting(
 def test_writes_and_reads_through_the_pooler_share_three_server_sessions(
     pgbouncer: PgBouncer, private_postgres: PrivatePostgres
 ) -> None:
-    url = pooled(pgbouncer, private_postgres)
-    first = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
-    second = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
-    try:
+    with pooled_stores(pgbouncer, private_postgres, 2) as (first, second):
         thread_id = new_thread(first)
         # Far more statements than psycopg's prepare threshold, on connections whose sessions are lent around.
         for n in range(40):
@@ -56,18 +67,12 @@ def test_writes_and_reads_through_the_pooler_share_three_server_sessions(
             page = store.messages("alpha", thread_id, limit=100, order="asc")
             assert [m["content"][0]["text"]["value"] for m in page.data] == [f"m{k}" for k in range(n + 1)]
         assert len(second.history.events("alpha", thread_id, limit=100, order="asc").data) == 41
-    finally:
-        first.close()
-        second.close()
 
 
 def test_a_commit_in_one_process_wakes_the_other_without_listen(
     pgbouncer: PgBouncer, private_postgres: PrivatePostgres
 ) -> None:
-    url = pooled(pgbouncer, private_postgres)
-    writer = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
-    follower = MessageStore.open(url, pool_mode="transaction", master_key=TEST_MASTER_KEY)
-    try:
+    with pooled_stores(pgbouncer, private_postgres, 2) as (writer, follower):
         follower.follow_other_processes()
         thread_id = new_thread(writer)
         generation = follower.signal.generation
@@ -82,9 +87,6 @@ def test_a_commit_in_one_process_wakes_the_other_without_listen(
         writer.create_message(ACTOR, thread_id, text("wake up")).result(30)
         waiter.join(60)
         assert woke.is_set() and follower.signal.generation != generation
-    finally:
-        writer.close()
-        follower.close()
 
 
 def test_the_worker_lock_is_held_by_one_holder_through_the_pooler(
