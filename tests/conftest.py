@@ -18,6 +18,7 @@ pytest_plugins = [  # each before the plugins that import it
     "tests.support.topology",
     "tests.support.servers",
     "tests.support.fuzzing",
+    "tests.support.lean",
 ]
 
 

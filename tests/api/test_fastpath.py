@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.lean import lean_and_plain
-
 KEYS = "sk-fast-alpha:alpha,sk-fast-beta:beta,sk-fast-runtime:alpha:runtime"
 ALPHA = {"Authorization": "Bearer sk-fast-alpha"}
 BETA = {"Authorization": "Bearer sk-fast-beta"}
 RUNTIME = {"Authorization": "Bearer sk-fast-runtime"}
-
-
-@pytest.fixture(scope="module")
-def clients(
-    new_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[TestClient, TestClient]]:
-    """The app as served, and the same app without the lean path, on one database."""
-    with lean_and_plain(new_database(), KEYS, tmp_path_factory.mktemp("fast")) as pair:
-        yield pair
 
 
 @pytest.fixture(scope="module")

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-from tests.support.lean import lean_and_plain
 
 KEYS = "sk-delta-alpha:alpha,sk-delta-beta:beta:runtime,sk-delta-runtime:alpha:runtime"
 ALPHA = {"Authorization": "Bearer sk-delta-alpha"}
 BETA = {"Authorization": "Bearer sk-delta-beta"}
 RUNTIME = {"Authorization": "Bearer sk-delta-runtime"}
 REPLY = {"role": "assistant", "content": "", "status": "in_progress", "assistant_id": "asst_1"}
-
-
-@pytest.fixture(scope="module")
-def clients(
-    new_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[TestClient, TestClient]]:
-    """The app as served, and the same app without the lean path, on one database."""
-    with lean_and_plain(new_database(), KEYS, tmp_path_factory.mktemp("deltas")) as pair:
-        yield pair
 
 
 def replies(client: TestClient) -> tuple[str, str, str]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -24,3 +25,10 @@ def lean_and_plain(database_url: str, keys: str, data_dir: Path) -> Iterator[tup
         yield a, b
 
 
+@pytest.fixture(scope="module")
+def clients(
+    request: pytest.FixtureRequest, new_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, TestClient]]:
+    """The app as served, and the same app without the lean path, on one database (the module's ``KEYS``)."""
+    with lean_and_plain(new_database(), request.module.KEYS, tmp_path_factory.mktemp("lean")) as pair:
+        yield pair
