@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+@dataclass(eq=False)
 class HttpMiddleware:
     """An ASGI middleware for HTTP requests: anything else (lifespan), and a request ``passes`` lets by, goes on.
 
-    A subclass writes ``handle``, and ``passes`` where it leaves some HTTP requests alone.
+    A subclass writes ``handle``, and ``passes`` where it leaves some HTTP requests alone; its settings
+    are dataclass fields after ``app`` (Starlette builds it as ``cls(app, **options)``).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    app: ASGIApp
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.passes(scope):

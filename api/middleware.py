@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -96,12 +97,11 @@ class ConversationPaths:
         await self.app(scope, receive, send)
 
 
+@dataclass(eq=False)
 class Authenticate(HttpMiddleware):
     """Answers 401 to any /v1 request without a known ``Authorization: Bearer`` key, before anything else."""
 
-    def __init__(self, app: ASGIApp, keys: KeyRing) -> None:
-        super().__init__(app)
-        self.keys = keys
+    keys: KeyRing
 
     def passes(self, scope: Scope) -> bool:
         return not scope["path"].startswith("/v1")
@@ -125,12 +125,11 @@ class Authenticate(HttpMiddleware):
         await self.app(scope, receive, send)
 
 
+@dataclass(eq=False)
 class LimitBody(HttpMiddleware):
     """Answers 413 to a request body larger than the limit; reads the body once, up front."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        super().__init__(app)
-        self.max_bytes = max_bytes
+    max_bytes: int
 
     def passes(self, scope: Scope) -> bool:
         return scope["method"] in ("GET", "HEAD", "OPTIONS")
