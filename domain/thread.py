@@ -103,7 +103,9 @@ class Thread(Erasure, ThreadCommands, Aggregate):
                 state = HIDDEN
             else:
                 state = item.get("status") or COMPLETED
-            thread.created(self.item_id, self.seq, state, item_to_message_content(item.get("content") or []))
+            # Only an in-progress message keeps its blocks; another item's "content" may be any JSON at all.
+            content = item.get("content") if state == IN_PROGRESS else None
+            thread.created(self.item_id, self.seq, state, item_to_message_content(content or []))
 
     class MessageModified(Aggregate.Event):
         """A message's metadata was replaced (None: unchanged)."""

@@ -183,3 +183,23 @@ def test_unknown_items_and_odd_ids(http: httpx.Client, conv: dict[str, str]) -> 
             assert response.json() == error(f"No item found with id '{item}'."), (method, item)
     response = http.get("/v1/conversations/conv_%00/items")
     assert response.json() == error("No conversation found with id 'conv_\x00'.")
+
+
+OTHER_ITEMS_WITH_CONTENT: list[dict[str, Any]] = [
+    {"type": "compaction_trigger", "content": "a string where a message has parts"},
+    {"type": "compaction_trigger", "content": [[1, "x"], None]},
+    {"type": "compaction_trigger", "content": {"nested": ["json"]}},
+]
+
+
+@pytest.mark.parametrize("item", OTHER_ITEMS_WITH_CONTENT)
+def test_an_item_other_than_a_message_keeps_any_content_whole(
+    http: httpx.Client, conv: dict[str, str], item: dict[str, Any]
+) -> None:
+    created = http.post(f"/v1/conversations/{conv['c']}/items", json={"items": [item]})
+    assert created.status_code == 200, created.text
+    item_id = created.json()["data"][0]["id"]
+    found = http.get(f"/v1/conversations/{conv['c']}/items/{item_id}").json()
+    assert found == {"id": item_id, **item}
+    after = http.post(f"/v1/conversations/{conv['c']}/items", json={"items": [CALL]})
+    assert after.status_code == 200  # the conversation goes on
