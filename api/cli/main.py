@@ -21,7 +21,7 @@ from api.cli.stores import LOG_FORMAT, LogFormat, describe
 from api.cli.tenants import register as register_tenants
 
 cli = typer.Typer(
-    help="An event-sourced message store that speaks the OpenAI Threads and Messages API.",
+    help="An event-sourced message store that speaks OpenAI's Threads & Messages and Conversations APIs.",
     no_args_is_help=True,
     add_completion=False,
 )
