@@ -54,3 +54,13 @@ def test_every_service_restarts_and_the_worker_checks_its_own_health() -> None:
     services = compose()["services"]
     assert {name: s.get("restart") for name, s in services.items()} == dict.fromkeys(services, "unless-stopped")
     assert "/readyz" not in str(services["worker"]["healthcheck"])  # the image's check is the API's
+
+
+def test_the_worker_reads_the_apis_keys_once_the_api_has_made_them() -> None:
+    """Content is encrypted by default: the worker must open it with the master key the API generated."""
+    services = compose()["services"]
+    api, worker = services["api"], services["worker"]
+    data_volume = next(v for v in api["volumes"] if v.endswith(":/data"))
+    assert data_volume in worker["volumes"] and worker["depends_on"]["api"]["condition"] == "service_healthy"
+    named = ["MSGSTORE_MASTER_KEY" in str(service.get("environment")) for service in (api, worker)]
+    assert named[0] == named[1]  # a key given to one is given to the other
