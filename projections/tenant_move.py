@@ -56,7 +56,7 @@ def move_tenant(
 ) -> MoveReport:
     """Move ``tenant``'s threads from ``source`` to ``target`` (resuming a move that stopped); see the module."""
     for store in (source, target):
-        if store.database.dialect.name != "postgres" or not store.sharded:
+        if store.database.conninfo is None or not store.sharded:  # a server database, opened as a shard
             raise MoveRefused("Tenants move between PostgreSQL shards (stores opened as shards).")
     report = MoveReport()
     with target.database.read() as curs:

@@ -22,8 +22,7 @@ def erase_keys(curs: Cursor, database: Database, keyring: Keyring | None, events
     threads = [e.thread_id for e in events if isinstance(e, Thread.Erased)]
     if not messages and not threads:
         return []
-    if database.dialect.name == "sqlite":
-        curs.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten with zeros, not left in free space
+    database.overwrite_deleted(curs)
     for thread_id in threads:
         empty_thread_views(curs, database.dialect, thread_id)
     if keyring is None:
@@ -32,17 +31,21 @@ def erase_keys(curs: Cursor, database: Database, keyring: Keyring | None, events
         erased = keyring.erase(curs, key_ids=messages, thread_ids=threads)
     # Answers kept for retries under the erased keys: unreadable already (a recall finds none), deleted here
     # for the message and thread keys named (a thread's messages' answers expire with their retry window).
-    q = database.dialect.q
-    for key_id in dict.fromkeys([*messages, *threads]):
-        curs.execute(q(f"DELETE FROM {IDEMPOTENCY_TABLE} WHERE response LIKE %s"), (f"{COLUMN_MARK}_:{key_id}:%",))
+    # Each answer is its tenant's (the table's key begins with the tenant): only that tenant's answers are read.
+    owners: dict[str, str] = {}  # erased key id -> its tenant (erasures are by the owning tenant's actors)
+    for e in events:
+        if isinstance(e, Thread.MessageErased | Thread.Erased):
+            owners[e.message_id if isinstance(e, Thread.MessageErased) else e.thread_id] = e.actor["tenant"]
+    delete = database.dialect.q(f"DELETE FROM {IDEMPOTENCY_TABLE} WHERE tenant = %s AND response LIKE %s")
+    for key_id, tenant in owners.items():
+        curs.execute(delete, (tenant, f"{COLUMN_MARK}_:{key_id}:%"))
     return erased
 
 
 def erase_tenant_keys(database: Database, keyring: Keyring | None, tenant: str) -> list[str]:
     """Destroy every data key of a tenant, and the answers kept for its retries, in one transaction."""
     with database.transaction() as curs:
-        if database.dialect.name == "sqlite":
-            curs.execute("PRAGMA secure_delete = ON")
+        database.overwrite_deleted(curs)
         curs.execute(database.dialect.q(f"DELETE FROM {IDEMPOTENCY_TABLE} WHERE tenant = %s"), (tenant,))
         return [] if keyring is None else keyring.erase(curs, tenants=[tenant])
 

@@ -82,6 +82,14 @@ class Database(ABC):
         """Settings of the connection that writes a copy's pages: commits that need not wait for the disk."""
         yield
 
+    def overwrite_deleted(self, curs: Cursor) -> None:
+        """Have the rows the caller's transaction deletes overwritten on disk, not left in free pages (erasure)."""
+        return None
+
+    def flush_deleted(self) -> None:
+        """Leave no copy of deleted rows in a log beside the database file (PostgreSQL's WAL is not ours to clear)."""
+        return None
+
     def relax_commit(self, curs: Cursor) -> None:
         """Let the caller's transaction commit without waiting for the disk (a copy's page: rebuilt if lost)."""
         return None

@@ -188,6 +188,14 @@ class SQLiteDatabase(Database):
         finally:
             conn.close()
 
+    def overwrite_deleted(self, curs: Cursor) -> None:
+        curs.execute("PRAGMA secure_delete = ON")  # deleted rows are overwritten with zeros, not left in free space
+
+    def flush_deleted(self) -> None:
+        # Move the write-ahead log into the file and empty it: its old page images hold the deleted rows.
+        with sqlite3.connect(self.path, timeout=30) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         with self._lock:
             for conn in self._all:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -75,11 +74,8 @@ class ErasureCommands(ConversationCommands):
         return None if tenant is None else operator_of(tenant)
 
     def flush_erased(self) -> None:
-        """On SQLite, move the write-ahead log into the file and empty it: old page images held the erased keys."""
-        if self.database.dialect.name == "sqlite":
-            path = self.database.url.removeprefix("sqlite:///")
-            with sqlite3.connect(path, timeout=30) as conn:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Leave no copy of the erased keys in a log beside the database file (SQLite's write-ahead log)."""
+        self.database.flush_deleted()
 
     def _erase(
         self, thread_id: str, change: Callable[[Thread], None], body: dict[str, object], idempotency: Idempotency | None
