@@ -105,12 +105,6 @@ class Keyring:
         )
         self._select = q(f"SELECT thread_id, master_id, wrapped FROM {DATA_KEYS_TABLE} WHERE key_id = %s")
 
-    def setup(self) -> None:
-        """Create the data keys' table if it is missing."""
-        with self.database.transaction() as curs:
-            for statement in keys_ddl(self.database.dialect):
-                curs.execute(statement)
-
     def check_master(self) -> None:
         """Refuse a master key the table's data keys were not wrapped by (another process's generated one, say)."""
         with self.database.read() as curs:

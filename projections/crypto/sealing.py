@@ -147,21 +147,24 @@ class Openers:
 
     def __init__(self) -> None:
         self._rings: list[Keyring] = []
+        self._active = False  # kept with the list: read for every sealed column of every event
         self._lock = threading.Lock()
 
     def add(self, keyring: Keyring) -> None:
         with self._lock:
             self._rings.append(keyring)
+            self._active = any(ring.seals for ring in self._rings)
 
     def remove(self, keyring: Keyring) -> None:
         with self._lock:
             if keyring in self._rings:
                 self._rings.remove(keyring)
+            self._active = any(ring.seals for ring in self._rings)
 
     @property
     def active(self) -> bool:
-        """Whether any store open in this process encrypts what it writes."""
-        return any(ring.seals for ring in self._rings)
+        """Whether any store open in this process encrypts what it writes (a keyring's ``seals`` is fixed)."""
+        return self._active
 
     def find(self, key_id: str, preferred: Keyring | None = None) -> DataKey | None:
         """The data key ``key_id`` of ``preferred``, else of whichever open store holds one."""
