@@ -13,11 +13,12 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
 import orjson
 from fastapi.routing import APIRoute
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -38,6 +39,7 @@ WINDOW = frozenset({"limit", "order", "after", "before"})
 DELTAS = re.compile(rf"/v1/threads/({ID})/messages/({ID})/deltas")
 DELTAS_TEMPLATE = runtime.router.prefix + "/deltas"
 
+Validated = TypeVar("Validated", bound=BaseModel)
 Creator = Callable[[Request, str, Principal, Any], Awaitable[Any]]
 
 
@@ -61,13 +63,19 @@ class Lane:
     list: Callable[[str, Principal, Any, ListWindow, str | None], Awaitable[Any]]
     creator: Callable[[Scope, bytes], Creator | None]  # the create call for a plain body, else None
 
+    @cached_property
+    def one_template(self) -> str:
+        """The path template of one message or item."""
+        return f"{self.prefix}/{{{self.one}}}"
+
+    @cached_property
+    def list_params(self) -> frozenset[str]:
+        """The list's query parameters: the window and the lane's own filter."""
+        return WINDOW | {self.filter}
+
 
 def _message_creator(scope: Scope, body: bytes) -> Creator | None:
-    document = _document(scope, body, orjson.loads)
-    try:
-        validated = AuthoredMessageCreate.model_validate(document) if document is not None else None
-    except (ValidationError, ValueError):
-        return None
+    validated = _validated(AuthoredMessageCreate, _document(scope, body, orjson.loads))
     if validated is None:
         return None
     return lambda request, thread_id, principal, store: messages.create_message(
@@ -139,9 +147,9 @@ class FastPath:
         if method == "GET" and one is not None:
             if scope["query_string"]:
                 return False
-            call, template = lane.retrieve(owner, one, principal, store), f"{lane.prefix}/{{{lane.one}}}"
+            call, template = lane.retrieve(owner, one, principal, store), lane.one_template
         elif method == "GET":
-            params = plain_list_params(scope["query_string"], WINDOW | {lane.filter}, PLAIN_VALUE)
+            params = plain_list_params(scope["query_string"], lane.list_params, PLAIN_VALUE)
             if params is None:
                 return False
             chosen = params.pop(lane.filter, None)
@@ -155,14 +163,7 @@ class FastPath:
             call = creator(Request(scope, replay(body)), owner, principal, store)
         else:
             return False
-        scope["path_params"] = {lane.owner: owner}
-        # Logs and metrics label requests by the route's path template.
-        scope["route"] = self.routes.get((method, template)) or RouteTemplate(template)
-        try:
-            response = await call
-        except Exception as exc:  # as the app's exception handlers answer these
-            response = error_response(from_exception(exc, scope))
-        await response(scope, receive, send)
+        await self._answer(scope, receive, send, call, template, {lane.owner: owner})
         return True
 
     async def _append(
@@ -171,23 +172,39 @@ class FastPath:
         """A delta with a plain body, through the route function; anything else through the app."""
         body = await _body(scope, receive)
         document = None if scope["query_string"] else _document(scope, body, orjson.loads)
-        try:
-            delta = MessageDelta.model_validate(document) if document is not None else None
-        except (ValidationError, ValueError):
-            delta = None
+        delta = _validated(MessageDelta, document)
         if delta is None:
             await self.app(scope, replay(body), send)
             return
         thread_id, message_id = match.group(1), match.group(2)
-        scope["path_params"] = {"thread_id": thread_id, "message_id": message_id}
-        scope["route"] = self.routes.get(("POST", DELTAS_TEMPLATE)) or RouteTemplate(DELTAS_TEMPLATE)
         store = store_for(scope["app"].state, principal)
+        call = runtime.append_delta(Request(scope, replay(body)), thread_id, message_id, delta, principal, store)
+        await self._answer(
+            scope, receive, send, call, DELTAS_TEMPLATE, {"thread_id": thread_id, "message_id": message_id}
+        )
+
+    async def _answer(
+        self, scope: Scope, receive: Receive, send: Send, call: Awaitable[Any], template: str, params: dict[str, str]
+    ) -> None:
+        """Await a route function's answer and send it, the request labelled as the router would label it."""
+        scope["path_params"] = params  # a 404 names the thread or conversation as sent
+        # Logs and metrics label requests by the route's path template.
+        scope["route"] = self.routes.get((scope["method"], template)) or RouteTemplate(template)
         try:
-            call = runtime.append_delta(Request(scope, replay(body)), thread_id, message_id, delta, principal, store)
             response = await call
         except Exception as exc:  # as the app's exception handlers answer these
             response = error_response(from_exception(exc, scope))
         await response(scope, receive, send)
+
+
+def _validated(model: type[Validated], document: dict[str, Any] | None) -> Validated | None:
+    """``document`` as ``model``, or None when it is missing or refused (the app then answers the refusal)."""
+    if document is None:
+        return None
+    try:
+        return model.model_validate(document)
+    except (ValidationError, ValueError):
+        return None
 
 
 def route_templates(app: Any) -> dict[tuple[str, str], Any]:
